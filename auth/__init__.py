@@ -1,0 +1,1 @@
+"""JWT verification, the Viewer, scopes and the directive enforcement."""

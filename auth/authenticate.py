@@ -1,0 +1,25 @@
+"""From an Authorization header to a Viewer: verify the token, pseudonymise the subject."""
+
+from __future__ import annotations
+
+from auth.tokens import TokenVerifier, bearer_token
+from auth.viewer import ANONYMOUS, Viewer
+from models.pseudonym import pseudonym
+
+
+class Authenticator:
+    def __init__(self, verifier: TokenVerifier, pseudonym_key: bytes) -> None:
+        self._verifier = verifier
+        self._key = pseudonym_key
+
+    async def viewer(self, authorization: str | None) -> Viewer:
+        """ANONYMOUS without a header; raises Unauthenticated for a token that fails."""
+        token = bearer_token(authorization)
+        if token is None:
+            return ANONYMOUS
+        claims = await self._verifier.verify(token)
+        return Viewer(
+            subject=pseudonym(self._key, claims.issuer, claims.subject),
+            scopes=claims.scopes,
+            neighborhoods=claims.neighborhoods,
+        )

@@ -1,0 +1,47 @@
+"""Who is asking: a pseudonym, scopes and neighbourhoods, from a verified token or nobody."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+COORDINATOR = "cip:coordinator"
+AGGREGATE_READ = "cip:aggregate:read"
+ALL_NEIGHBORHOODS = "*"
+
+
+@dataclass(frozen=True)
+class Viewer:
+    subject: str | None = None  # the pseudonym; never the raw `sub`
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    neighborhoods: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def authenticated(self) -> bool:
+        return self.subject is not None
+
+    @property
+    def is_coordinator(self) -> bool:
+        return COORDINATOR in self.scopes
+
+    @property
+    def is_aggregate_client(self) -> bool:
+        """A machine client that may read aggregate fields only."""
+        return AGGREGATE_READ in self.scopes and not self.is_coordinator
+
+    def acts_for(self, neighborhood: str | None) -> bool:
+        if neighborhood is None:
+            return ALL_NEIGHBORHOODS in self.neighborhoods
+        return ALL_NEIGHBORHOODS in self.neighborhoods or neighborhood in self.neighborhoods
+
+    def coordinates(self, neighborhood: str | None) -> bool:
+        """A coordinator acting for this neighbourhood (None: global, needs nbh "*")."""
+        return self.is_coordinator and self.acts_for(neighborhood)
+
+
+ANONYMOUS = Viewer()
+
+
+class HasViewer(Protocol):
+    @property
+    def viewer(self) -> Viewer: ...

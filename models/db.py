@@ -1,0 +1,72 @@
+"""Tortoise configuration, start-up, migrations and shutdown for CIP's databases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate as tortoise_migrate
+
+CARE_MODULES = [
+    "models.circles",
+    "models.holds",
+    "models.repair",
+    "models.aggregates",
+    "models.support",
+]
+KEY_MODULES = ["models.keystore"]
+
+
+def tortoise_config(database_url: str, keystore_url: str | None = None) -> dict[str, Any]:
+    """Both apps; the key table gets its own connection when CIP_KEYSTORE_URL differs."""
+    separate = bool(keystore_url) and keystore_url != database_url
+    conns: dict[str, Any] = {"default": database_url}
+    if separate:
+        conns["keystore"] = keystore_url
+    return {
+        "connections": conns,
+        "apps": {
+            "cip": {
+                "models": CARE_MODULES,
+                "default_connection": "default",
+                "migrations": "models.migrations",
+            },
+            "keys": {
+                "models": KEY_MODULES,
+                "default_connection": "keystore" if separate else "default",
+                "migrations": "models.keystore_migrations",
+            },
+        },
+        "use_tz": False,
+    }
+
+
+async def migrate(config: dict[str, Any]) -> None:
+    """Apply every pending migration, then close the connections it opened."""
+    try:
+        await tortoise_migrate(config=config)
+    finally:
+        await Tortoise.close_connections()
+
+
+async def open_db(config: dict[str, Any]) -> None:
+    await Tortoise.init(config=config, _enable_global_fallback=True)
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+async def ping() -> bool:
+    """True when every configured database answers a trivial query."""
+    try:
+        for conn in connections.all():
+            await conn.execute_query("SELECT 1")
+    except Exception:
+        return False
+    return True
+
+
+def dialect(connection_name: str = "default") -> str:
+    """'sqlite' or 'postgres' for the named connection."""
+    return str(connections.get(connection_name).capabilities.dialect)

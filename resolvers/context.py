@@ -1,0 +1,30 @@
+"""The per-request context: the Viewer, a fresh Sealer (its key cache), the clock, the policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from auth.viewer import Viewer
+from models.clock import Clock
+from models.sealing import Sealer
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The service's settings that use cases need, taken from the one settings object."""
+
+    pseudonym_key: bytes
+    issuer: str
+    update_ttl_days: int = 30
+
+
+@dataclass
+class CareContext:
+    viewer: Viewer
+    sealer: Sealer
+    clock: Clock
+    policy: Policy
+    request: Any = None
+    # Per-request DataLoaders and caches; never shared across requests.
+    loaders: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,52 @@
+"""Assembles the federated Schema from the capability modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.federation.schema_directives import Link
+from strawberry.printer import print_schema
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from schema.errors import error_shaping
+from schema.scope import ScopeQuery
+
+FEDERATION_VERSION = "2.9"
+
+QUERY_PARTS: tuple[type, ...] = (ScopeQuery,)
+MUTATION_PARTS: tuple[type, ...] = ()
+
+
+class CipSchema(strawberry.federation.Schema):
+    def _add_link_directives(self, additional_directives: Any = None) -> None:
+        super()._add_link_directives(additional_directives)
+        # Link Federation 2 even before any federation directive is in use, so the
+        # gateway never reads this subgraph as a Federation 1 schema.
+        url = f"https://specs.apollo.dev/federation/v{FEDERATION_VERSION}"
+        if not any(isinstance(d, Link) and d.url == url for d in self.schema_directives):
+            self.schema_directives = [*self.schema_directives, Link(url=url, import_=[])]
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Errors are shaped and logged without detail by ErrorShaping; nothing more here.
+        return None
+
+
+def build_schema(*, dev: bool = True) -> CipSchema:
+    query = merge_types("Query", QUERY_PARTS)
+    mutation: Any = merge_types("Mutation", MUTATION_PARTS) if MUTATION_PARTS else None
+    return CipSchema(
+        query=query,
+        mutation=mutation,
+        federation_version=FEDERATION_VERSION,
+        extensions=[error_shaping(dev)],
+    )
+
+
+def export_sdl() -> str:
+    """The SDL other tools compose: what `cip export-schema` writes."""
+    return print_schema(build_schema()).rstrip() + "\n"

@@ -1,0 +1,36 @@
+"""Root-field helpers: each puts the directives on the field and the one guard that reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+
+from auth.guard import DirectiveGuard
+
+
+def public_field(resolver: Callable[..., Any], *, description: str | None = None) -> Any:
+    """Readable without a token."""
+    return strawberry.federation.field(
+        resolver=resolver, description=description, extensions=[DirectiveGuard()]
+    )
+
+
+def member_field(resolver: Callable[..., Any], *, description: str | None = None) -> Any:
+    """For signed-in members: carries @authenticated."""
+    return strawberry.federation.field(
+        resolver=resolver,
+        description=description,
+        authenticated=True,
+        extensions=[DirectiveGuard()],
+    )
+
+
+def member_mutation(resolver: Callable[..., Any], *, description: str | None = None) -> Any:
+    return strawberry.federation.mutation(
+        resolver=resolver,
+        description=description,
+        authenticated=True,
+        extensions=[DirectiveGuard()],
+    )

@@ -1,0 +1,1 @@
+"""Assembly: settings, the Starlette app, its lifespan, GraphiQL, health, the CLI."""

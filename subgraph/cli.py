@@ -1,0 +1,136 @@
+"""The `cip` command. Subcommand names, flags and outputs are relied on by other tools."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from subgraph.settings import ConfigError, Settings, load_settings, new_key
+
+DEFAULT_SCHEMA_PATH = "schema/cip.graphql"
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as error:
+        print(f"cip: configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from error
+
+
+def _migrate(settings: Settings) -> None:
+    from models import db
+
+    config = db.tortoise_config(settings.database_url, settings.keystore_url)
+    asyncio.run(db.migrate(config))
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    settings = _settings()
+    _migrate(settings)
+    print(f"cip: migrations applied ({_describe_db(settings.database_url)})")
+    return 0
+
+
+def _describe_db(url: str) -> str:
+    """The database named without credentials."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}"
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings()
+    _migrate(settings)
+    base = f"http://{args.host}:{args.port}"
+    print(f"cip: serving {settings.env} on {_describe_db(settings.database_url)}")
+    print(f"cip: GraphiQL at {base}/graphql (paste a token from `cip token` into Headers)")
+    uvicorn.run(
+        "subgraph.asgi:app_factory",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        access_log=False,  # uvicorn's access log names client addresses
+        log_level="info",
+    )
+    return 0
+
+
+def cmd_export_schema(args: argparse.Namespace) -> int:
+    from schema.build import export_sdl
+
+    path = Path(args.path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(export_sdl())
+    print(f"cip: schema written to {path}")
+    return 0
+
+
+def cmd_keygen(_: argparse.Namespace) -> int:
+    print(f"CIP_PSEUDONYM_KEY={new_key()}")
+    print(f"CIP_MASTER_KEY={new_key()}")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from auth.devtokens import mint_dev_token
+
+    settings = _settings()
+    if not settings.is_dev or settings.dev_jwt_secret is None:
+        print("cip: `cip token` mints dev tokens only; set CIP_ENV=dev", file=sys.stderr)
+        return 2
+    if args.ttl < 1:
+        print("cip: --ttl must be at least 1 second", file=sys.stderr)
+        return 2
+    nbh = [n.strip() for n in (args.nbh or "").split(",") if n.strip()]
+    print(
+        mint_dev_token(
+            secret=settings.dev_jwt_secret,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            sub=args.sub,
+            scopes=(args.scope or "").split(),
+            neighborhoods=nbh,
+            ttl_seconds=args.ttl,
+        )
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cip", description="CIP, the care subgraph")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, handler: Callable[[argparse.Namespace], int], help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_)
+        p.set_defaults(handler=handler)
+        return p
+
+    serve = add("serve", cmd_serve, "apply migrations and serve the subgraph")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=4001)
+    serve.add_argument("--workers", type=int, default=1)
+    add("migrate", cmd_migrate, "apply pending migrations")
+    export = add("export-schema", cmd_export_schema, "write the federated SDL")
+    export.add_argument("path", nargs="?", default=DEFAULT_SCHEMA_PATH)
+    add("keygen", cmd_keygen, "print a fresh CIP_PSEUDONYM_KEY and CIP_MASTER_KEY")
+    token = add("token", cmd_token, "print a signed dev JWT (dev only)")
+    token.add_argument("--sub", required=True)
+    token.add_argument("--scope", default="")
+    token.add_argument("--nbh", default="")
+    token.add_argument("--ttl", type=int, default=3600)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        code = args.handler(args)
+    except KeyboardInterrupt:
+        code = 130
+    raise SystemExit(code)

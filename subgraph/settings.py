@@ -1,0 +1,196 @@
+"""One settings object, read from CIP_* environment variables and validated at start.
+
+Every problem is reported as one line naming the variable and what to do.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+ENVS = ("dev", "prod")
+ASYMMETRIC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
+DEV_ISSUER = "cip-dev"
+DEV_AUDIENCE = "cip"
+
+
+class ConfigError(Exception):
+    """A setting that is missing or wrong; the message is one line, safe to print."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    data_dir: Path
+    database_url: str
+    keystore_url: str | None
+    pseudonym_key: bytes
+    master_key: bytes
+    jwt_issuer: str
+    jwt_audience: str
+    jwt_algorithms: tuple[str, ...]
+    jwks_url: str | None
+    jwks_file: Path | None
+    dev_jwt_secret: bytes | None
+    local_commons_url: str | None
+    today: dt.date | None = None
+    update_ttl_days: int = 30
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env == "dev"
+
+
+def encode_key(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_key(name: str, value: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise ConfigError(f"{name} is not base64url; make one with `cip keygen`") from exc
+    if len(raw) != 32:
+        raise ConfigError(f"{name} must be 32 bytes in base64url; make one with `cip keygen`")
+    return raw
+
+
+def new_key() -> str:
+    return encode_key(secrets.token_bytes(32))
+
+
+def _dev_key_file(data_dir: Path, name: str) -> str:
+    """Read a dev key kept in the data dir, creating it (mode 0600) on first use."""
+    path = data_dir / name
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(new_key() + "\n")
+    return path.read_text().strip()
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number of days, got {raw!r}") from exc
+    if value < 1:
+        raise ConfigError(f"{name} must be at least 1")
+    return value
+
+
+def _database_url(name: str, url: str) -> str:
+    if not url.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://")):
+        raise ConfigError(f"{name} must start with sqlite:// or postgres://, got {url.split(':')[0]}:")
+    if url.startswith("postgresql://"):
+        return "postgres://" + url[len("postgresql://") :]
+    return url
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build and validate the settings; raise ConfigError with a one-line message."""
+    env = os.environ if env is None else env
+    mode = env.get("CIP_ENV", "dev") or "dev"
+    if mode not in ENVS:
+        raise ConfigError(f"CIP_ENV must be dev or prod, got {mode!r}")
+    dev = mode == "dev"
+    data_dir = Path(env.get("CIP_DATA_DIR") or "./.cip").resolve()
+
+    database_url = _database_url(
+        "CIP_DATABASE_URL", env.get("CIP_DATABASE_URL") or f"sqlite://{data_dir}/cip.sqlite3"
+    )
+    keystore_raw = env.get("CIP_KEYSTORE_URL") or None
+    keystore_url = _database_url("CIP_KEYSTORE_URL", keystore_raw) if keystore_raw else None
+
+    keys: dict[str, bytes] = {}
+    for name, file in (("CIP_PSEUDONYM_KEY", "pseudonym.key"), ("CIP_MASTER_KEY", "master.key")):
+        value = env.get(name)
+        if not value:
+            if not dev:
+                raise ConfigError(f"{name} is not set; in prod generate keys with `cip keygen`")
+            value = _dev_key_file(data_dir, file)
+        keys[name] = decode_key(name, value)
+
+    algorithms = tuple(
+        a.strip() for a in (env.get("CIP_JWT_ALGORITHMS") or "").split(",") if a.strip()
+    )
+    if not algorithms:
+        algorithms = ("HS256",) if dev else ("RS256", "ES256", "EdDSA")
+    for alg in algorithms:
+        if alg.lower() == "none":
+            raise ConfigError("CIP_JWT_ALGORITHMS must not contain none")
+        if alg.startswith("HS"):
+            if not dev:
+                raise ConfigError(f"CIP_JWT_ALGORITHMS has {alg}: shared secrets are dev only")
+            if alg != "HS256":
+                raise ConfigError(f"CIP_JWT_ALGORITHMS has {alg}: only HS256 is allowed in dev")
+        elif alg not in ASYMMETRIC_ALGORITHMS:
+            raise ConfigError(f"CIP_JWT_ALGORITHMS has unknown algorithm {alg!r}")
+
+    issuer = env.get("CIP_JWT_ISSUER") or (DEV_ISSUER if dev else "")
+    audience = env.get("CIP_JWT_AUDIENCE") or (DEV_AUDIENCE if dev else "")
+    if not issuer:
+        raise ConfigError("CIP_JWT_ISSUER is not set; name your identity provider's issuer")
+    if not audience:
+        raise ConfigError("CIP_JWT_AUDIENCE is not set; name the audience tokens are issued for")
+
+    jwks_url = env.get("CIP_JWKS_URL") or None
+    jwks_file_raw = env.get("CIP_JWKS_FILE") or None
+    jwks_file = Path(jwks_file_raw) if jwks_file_raw else None
+    if jwks_url and jwks_file:
+        raise ConfigError("set CIP_JWKS_URL or CIP_JWKS_FILE, not both")
+    if jwks_file is not None and not jwks_file.is_file():
+        raise ConfigError(f"CIP_JWKS_FILE {jwks_file} does not exist")
+    if jwks_url and not jwks_url.startswith(("https://", "http://")):
+        raise ConfigError("CIP_JWKS_URL must be an http(s) URL")
+    needs_jwks = any(not a.startswith("HS") for a in algorithms)
+    if needs_jwks and not (jwks_url or jwks_file) and not dev:
+        raise ConfigError("set CIP_JWKS_URL or CIP_JWKS_FILE: prod verifies tokens with a JWKS")
+
+    dev_secret: bytes | None = None
+    if dev:
+        raw_secret = env.get("CIP_DEV_JWT_SECRET") or _dev_key_file(data_dir, "dev-jwt.secret")
+        dev_secret = raw_secret.encode()
+    elif env.get("CIP_DEV_JWT_SECRET"):
+        raise ConfigError("CIP_DEV_JWT_SECRET is dev only; unset it in prod")
+
+    today: dt.date | None = None
+    if env.get("CIP_TODAY"):
+        if not dev:
+            raise ConfigError("CIP_TODAY is dev only; unset it in prod")
+        try:
+            today = dt.date.fromisoformat(env["CIP_TODAY"])
+        except ValueError as exc:
+            raise ConfigError("CIP_TODAY must be a day, YYYY-MM-DD") from exc
+
+    local_commons = env.get("CIP_LOCAL_COMMONS_URL") or None
+    if local_commons and not local_commons.startswith(("https://", "http://")):
+        raise ConfigError("CIP_LOCAL_COMMONS_URL must be an http(s) URL")
+
+    return Settings(
+        env=mode,
+        data_dir=data_dir,
+        database_url=database_url,
+        keystore_url=keystore_url,
+        pseudonym_key=keys["CIP_PSEUDONYM_KEY"],
+        master_key=keys["CIP_MASTER_KEY"],
+        jwt_issuer=issuer,
+        jwt_audience=audience,
+        jwt_algorithms=algorithms,
+        jwks_url=jwks_url,
+        jwks_file=jwks_file,
+        dev_jwt_secret=dev_secret,
+        local_commons_url=local_commons,
+        today=today,
+        update_ttl_days=_positive_int(env, "CIP_UPDATE_TTL_DAYS", 30),
+    )
