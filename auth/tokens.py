@@ -57,13 +57,24 @@ class TokenVerifier:
         jwks_url: str | None = None,
         jwks_file: Path | None = None,
         shared_secret: bytes | None = None,
+        jwks_refresh_cooldown: float = 30.0,
     ) -> None:
         self._algorithms = algorithms
         self._issuer = issuer
         self._audience = audience
         self._secret = shared_secret
         self._jwks_client = (
-            jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
+            # Unknown kids refetch the set at most once per cooldown: a flood of forged
+            # kids cannot turn into a flood of requests to the identity provider.
+            jwt.PyJWKClient(
+                jwks_url,
+                cache_keys=True,
+                lifespan=300,
+                timeout=5,
+                cooldown_duration=jwks_refresh_cooldown,
+            )
+            if jwks_url
+            else None
         )
         self._jwks_file = (
             jwt.PyJWKSet.from_dict(json.loads(jwks_file.read_text())) if jwks_file else None

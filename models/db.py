@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api import migrate as tortoise_migrate
 
 CARE_MODULES = [
@@ -50,6 +51,9 @@ async def migrate(config: dict[str, Any]) -> None:
 
 
 async def open_db(config: dict[str, Any]) -> None:
+    # Tortoise caches insert statements per connection *name*, not per dialect: a process
+    # that opens SQLite and later PostgreSQL (the test suite) must start from a clean cache.
+    EXECUTOR_CACHE.clear()
     await Tortoise.init(config=config, _enable_global_fallback=True)
 
 

@@ -161,6 +161,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if dev:
         raw_secret = env.get("CIP_DEV_JWT_SECRET") or _dev_key_file(data_dir, "dev-jwt.secret")
         dev_secret = raw_secret.encode()
+        if len(dev_secret) < 32:
+            raise ConfigError("CIP_DEV_JWT_SECRET must be at least 32 characters")
     elif env.get("CIP_DEV_JWT_SECRET"):
         raise ConfigError("CIP_DEV_JWT_SECRET is dev only; unset it in prod")
 

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from models.clock import Clock
+from models.keystore import DataKey
+from models.pseudonym import code_hash, pseudonym
+from models.sealing import SealError, Sealer, owner_of, row_aad, unwrap_key, wrap_key
+from tests.support import LiveServer
+
+KEY = os.urandom(32)
+
+
+def test_pseudonym_is_stable_keyed_and_hides_the_subject() -> None:
+    p = pseudonym(KEY, "https://id.example.org/", "alice")
+    assert p == pseudonym(KEY, "https://id.example.org/", "alice")
+    assert p != pseudonym(os.urandom(32), "https://id.example.org/", "alice")
+    assert p != pseudonym(KEY, "https://other.example.org/", "alice")
+    assert p != pseudonym(KEY, "https://id.example.org/", "bob")
+    assert "alice" not in p and len(p) == 64
+
+
+def test_code_hash_is_not_the_code() -> None:
+    assert code_hash("abc") != "abc" and len(code_hash("abc")) == 64
+
+
+def test_wrapped_keys_are_bound_to_their_owner() -> None:
+    data_key = os.urandom(32)
+    wrapped = wrap_key(KEY, "circle:1", data_key)
+    assert unwrap_key(KEY, "circle:1", wrapped) == data_key
+    with pytest.raises(SealError):
+        unwrap_key(KEY, "circle:2", wrapped)
+    with pytest.raises(SealError):
+        unwrap_key(os.urandom(32), "circle:1", wrapped)
+
+
+def test_seal_round_trip_tamper_swap_and_shred(server: LiveServer) -> None:
+    async def scenario() -> None:
+        sealer = Sealer(server.settings.master_key, Clock())
+        owner = owner_of("circle", uuid.uuid4())
+        await sealer.create_key(owner)
+        aad = row_aad("cip_circle", "row-1", "focus")
+        blob = await sealer.seal(owner, aad, "a hard winter for the Okafors")
+        assert b"Okafors" not in blob
+
+        fresh = Sealer(server.settings.master_key, Clock())  # a new request: no cached key
+        assert await fresh.open(owner, aad, blob) == "a hard winter for the Okafors"
+
+        tampered = blob[:-1] + bytes([blob[-1] ^ 1])
+        with pytest.raises(SealError):
+            await fresh.open(owner, aad, tampered)
+        with pytest.raises(SealError):  # the same ciphertext moved to another row
+            await fresh.open(owner, row_aad("cip_circle", "row-2", "focus"), blob)
+        with pytest.raises(SealError):  # or another field
+            await fresh.open(owner, row_aad("cip_circle", "row-1", "rhythm"), blob)
+
+        await fresh.shred(owner)
+        assert await DataKey.filter(owner=owner).count() == 0
+        with pytest.raises(SealError):
+            await Sealer(server.settings.master_key, Clock()).open(owner, aad, blob)
+
+    server.run(scenario())
+
+
+def test_a_wrong_master_key_cannot_open(server: LiveServer) -> None:
+    async def scenario() -> None:
+        owner = owner_of("thread", uuid.uuid4())
+        sealer = Sealer(server.settings.master_key, Clock())
+        await sealer.create_key(owner)
+        blob = await sealer.seal(owner, b"aad", "entry")
+        with pytest.raises(SealError):
+            await Sealer(os.urandom(32), Clock()).open(owner, b"aad", blob)
+        await sealer.shred(owner)
+
+    server.run(scenario())

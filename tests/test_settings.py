@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from subgraph.settings import ConfigError, load_settings, new_key
+
+
+def prod_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text('{"keys": []}')
+    env = {
+        "CIP_ENV": "prod",
+        "CIP_DATA_DIR": str(tmp_path),
+        "CIP_PSEUDONYM_KEY": new_key(),
+        "CIP_MASTER_KEY": new_key(),
+        "CIP_JWT_ISSUER": "https://id.example.org/",
+        "CIP_JWT_AUDIENCE": "cip",
+        "CIP_JWKS_FILE": str(jwks),
+    }
+    env.update(extra)
+    return env
+
+
+def test_dev_defaults_generate_keys_once_with_mode_0600(tmp_path: Path) -> None:
+    env = {"CIP_DATA_DIR": str(tmp_path / "data")}
+    first = load_settings(env)
+    assert first.env == "dev"
+    assert first.database_url == f"sqlite://{tmp_path / 'data'}/cip.sqlite3"
+    assert first.jwt_algorithms == ("HS256",)
+    for name in ("pseudonym.key", "master.key", "dev-jwt.secret"):
+        mode = stat.S_IMODE((tmp_path / "data" / name).stat().st_mode)
+        assert mode == 0o600, name
+    again = load_settings(env)
+    assert again.master_key == first.master_key
+    assert again.pseudonym_key == first.pseudonym_key
+    assert again.dev_jwt_secret == first.dev_jwt_secret
+
+
+def test_dev_jwt_secret_from_environment_wins(tmp_path: Path) -> None:
+    settings = load_settings({"CIP_DATA_DIR": str(tmp_path), "CIP_DEV_JWT_SECRET": "s" * 40})
+    assert settings.dev_jwt_secret == b"s" * 40
+
+
+def test_a_valid_prod_configuration(tmp_path: Path) -> None:
+    settings = load_settings(prod_env(tmp_path))
+    assert settings.env == "prod"
+    assert settings.dev_jwt_secret is None
+    assert "HS256" not in settings.jwt_algorithms
+    assert not (tmp_path / "master.key").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"CIP_MASTER_KEY": ""}, "CIP_MASTER_KEY is not set"),
+        ({"CIP_PSEUDONYM_KEY": ""}, "CIP_PSEUDONYM_KEY is not set"),
+        ({"CIP_JWT_ALGORITHMS": "HS256"}, "shared secrets are dev only"),
+        ({"CIP_JWT_ALGORITHMS": "RS256,none"}, "must not contain none"),
+        ({"CIP_JWT_ISSUER": ""}, "CIP_JWT_ISSUER is not set"),
+        ({"CIP_JWT_AUDIENCE": ""}, "CIP_JWT_AUDIENCE is not set"),
+        ({"CIP_JWKS_FILE": ""}, "CIP_JWKS_URL or CIP_JWKS_FILE"),
+        ({"CIP_TODAY": "2026-01-05"}, "CIP_TODAY is dev only"),
+        ({"CIP_DEV_JWT_SECRET": "x"}, "CIP_DEV_JWT_SECRET is dev only"),
+    ],
+)
+def test_prod_refuses_to_start(tmp_path: Path, change: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(prod_env(tmp_path, **change))
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"CIP_ENV": "staging"}, "CIP_ENV must be dev or prod"),
+        ({"CIP_MASTER_KEY": "c2hvcnQ"}, "CIP_MASTER_KEY must be 32 bytes"),
+        ({"CIP_MASTER_KEY": "!!!not base64!!!"}, "CIP_MASTER_KEY"),
+        ({"CIP_DATABASE_URL": "mysql://x/y"}, "CIP_DATABASE_URL must start with"),
+        ({"CIP_JWT_ALGORITHMS": "HS512"}, "only HS256"),
+        ({"CIP_JWT_ALGORITHMS": "XX1"}, "unknown algorithm"),
+        ({"CIP_TODAY": "next tuesday"}, "CIP_TODAY must be a day"),
+        ({"CIP_UPDATE_TTL_DAYS": "0"}, "CIP_UPDATE_TTL_DAYS must be at least 1"),
+        ({"CIP_JWKS_FILE": "/nonexistent/jwks.json"}, "does not exist"),
+        ({"CIP_LOCAL_COMMONS_URL": "ftp://lc"}, "CIP_LOCAL_COMMONS_URL must be"),
+        ({"CIP_DEV_JWT_SECRET": "short"}, "at least 32 characters"),
+    ],
+)
+def test_bad_values_get_one_clear_line(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({"CIP_DATA_DIR": str(tmp_path), **env})
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_postgresql_scheme_is_accepted(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"CIP_DATA_DIR": str(tmp_path), "CIP_DATABASE_URL": "postgresql://u@h:5432/d"}
+    )
+    assert settings.database_url == "postgres://u@h:5432/d"
+
+
+def test_cip_today_fixes_the_clock_in_dev(tmp_path: Path) -> None:
+    settings = load_settings({"CIP_DATA_DIR": str(tmp_path), "CIP_TODAY": "2026-03-04"})
+    assert settings.today is not None and settings.today.isoformat() == "2026-03-04"
