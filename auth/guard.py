@@ -66,9 +66,7 @@ class DirectiveGuard(FieldExtension):
     def apply(self, field: StrawberryField) -> None:
         self.rule = rule_for(field.directives)
 
-    def resolve(
-        self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any
-    ) -> Any:
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
         authorize(info.context.viewer, self.rule)
         return next_(source, info, **kwargs)
 

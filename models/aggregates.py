@@ -38,7 +38,7 @@ class Release(Model):
     neighborhood = fields.CharField(max_length=64)
     week_start = fields.DateField()
     window_days = fields.IntField()
-    payload = fields.JSONField()
+    payload: dict[str, object] = fields.JSONField()
     computed_on = fields.DateField()
 
     class Meta:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import strawberry
 from graphql import GraphQLError
@@ -14,7 +14,7 @@ from strawberry.types import ExecutionContext
 from schema.errors import error_shaping
 from schema.scope import ScopeQuery
 
-FEDERATION_VERSION = "2.9"
+FEDERATION_VERSION: Literal["2.9"] = "2.9"
 
 QUERY_PARTS: tuple[type, ...] = (ScopeQuery,)
 MUTATION_PARTS: tuple[type, ...] = ()
@@ -30,7 +30,9 @@ class CipSchema(strawberry.federation.Schema):
             self.schema_directives = [*self.schema_directives, Link(url=url, import_=[])]
 
     def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+        self,
+        errors: list[GraphQLError],  # noqa: ARG002
+        execution_context: ExecutionContext | None = None,  # noqa: ARG002
     ) -> None:
         # Errors are shaped and logged without detail by ErrorShaping; nothing more here.
         return None

@@ -51,7 +51,7 @@ class CipGraphQL(GraphQL[CareContext, None]):
             update_ttl_days=settings.update_ttl_days,
         )
 
-    async def get_context(self, request: Any, response: Any) -> CareContext:
+    async def get_context(self, request: Any, response: Any) -> CareContext:  # noqa: ARG002
         return CareContext(
             viewer=request.state.viewer,
             sealer=Sealer(self._settings.master_key, self._clock),
@@ -63,7 +63,10 @@ class CipGraphQL(GraphQL[CareContext, None]):
 
 def unauthenticated_response(error: Unauthenticated) -> JSONResponse:
     """A request whose token fails verification is refused whole, whatever it asks."""
-    body = {"data": None, "errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+    body = {
+        "data": None,
+        "errors": [{"message": error.message, "extensions": {"code": error.code}}],
+    }
     return JSONResponse(body, status_code=200)
 
 

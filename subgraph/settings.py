@@ -91,7 +91,9 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
 
 def _database_url(name: str, url: str) -> str:
     if not url.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://")):
-        raise ConfigError(f"{name} must start with sqlite:// or postgres://, got {url.split(':')[0]}:")
+        raise ConfigError(
+            f"{name} must start with sqlite:// or postgres://, got {url.split(':')[0]}:"
+        )
     if url.startswith("postgresql://"):
         return "postgres://" + url[len("postgresql://") :]
     return url

@@ -35,7 +35,12 @@ def jwks_for(keys: dict[str, Any]) -> dict[str, Any]:
 def sign(key: Any, alg: str, kid: str | None = None, **claims: Any) -> str:
     now = int(time.time())
     payload: dict[str, Any] = {
-        "iss": ISSUER, "aud": AUDIENCE, "sub": "alice", "iat": now, "nbf": now, "exp": now + 600,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": "alice",
+        "iat": now,
+        "nbf": now,
+        "exp": now + 600,
     }
     payload.update(claims)
     payload = {k: v for k, v in payload.items() if v is not None}

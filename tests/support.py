@@ -121,7 +121,9 @@ class LiveServer:
         def run() -> None:
             asyncio.set_event_loop(self._loop)
             try:
-                tortoise = db.tortoise_config(self.settings.database_url, self.settings.keystore_url)
+                tortoise = db.tortoise_config(
+                    self.settings.database_url, self.settings.keystore_url
+                )
                 self._loop.run_until_complete(db.migrate(tortoise))
             except BaseException as exc:  # surfaced to the test below
                 failure.append(exc)

@@ -11,8 +11,12 @@ def test_care_scope_is_public_and_says_what_cip_is_not(server: LiveServer) -> No
     assert resp.errors == []
     scope = resp.data["careScope"]
     joined = " ".join(scope["isNot"]).lower()
-    for phrase in ("not therapy", "not crisis intervention", "not clinical care",
-                   "not a replacement for professional support"):
+    for phrase in (
+        "not therapy",
+        "not crisis intervention",
+        "not clinical care",
+        "not a replacement for professional support",
+    ):
         assert phrase in joined
     assert scope["canHold"] and scope["cannotHold"]
 

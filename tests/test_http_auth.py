@@ -35,8 +35,11 @@ def _alg_none(server: LiveServer) -> str:
 
     now = int(time.time())
     body = {
-        "iss": server.settings.jwt_issuer, "aud": server.settings.jwt_audience,
-        "sub": "alice", "nbf": now, "exp": now + 600,
+        "iss": server.settings.jwt_issuer,
+        "aud": server.settings.jwt_audience,
+        "sub": "alice",
+        "nbf": now,
+        "exp": now + 600,
     }
     return f"{b64({'alg': 'none'})}.{b64(body)}."
 
@@ -46,8 +49,13 @@ BAD = {
     "expired": lambda s: _token(s, exp=int(time.time()) - 300),
     "not yet valid": lambda s: _token(s, nbf=int(time.time()) + 600),
     "wrongly signed": lambda s: jwt.encode(
-        {"iss": s.settings.jwt_issuer, "aud": s.settings.jwt_audience, "sub": "a",
-         "nbf": 0, "exp": int(time.time()) + 60},
+        {
+            "iss": s.settings.jwt_issuer,
+            "aud": s.settings.jwt_audience,
+            "sub": "a",
+            "nbf": 0,
+            "exp": int(time.time()) + 60,
+        },
         b"x" * 40,
         algorithm="HS256",
     ),

@@ -12,11 +12,25 @@ from models import db
 from tests.support import FreshPostgres
 
 TABLES = {
-    "cip_circle", "cip_circle_member", "cip_circle_invite", "cip_circle_update", "cip_rota_slot",
-    "cip_support_ask", "cip_care_hold", "cip_hold_transfer", "cip_repair_thread",
-    "cip_repair_party", "cip_repair_invite", "cip_repair_entry", "cip_aggregate_row",
-    "cip_coordinator_week", "cip_release", "cip_wellbeing_answer", "cip_peer_post",
-    "cip_care_resource", "cip_data_key",
+    "cip_circle",
+    "cip_circle_member",
+    "cip_circle_invite",
+    "cip_circle_update",
+    "cip_rota_slot",
+    "cip_support_ask",
+    "cip_care_hold",
+    "cip_hold_transfer",
+    "cip_repair_thread",
+    "cip_repair_party",
+    "cip_repair_invite",
+    "cip_repair_entry",
+    "cip_aggregate_row",
+    "cip_coordinator_week",
+    "cip_release",
+    "cip_wellbeing_answer",
+    "cip_peer_post",
+    "cip_care_resource",
+    "cip_data_key",
 }
 
 

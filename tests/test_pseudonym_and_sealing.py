@@ -8,7 +8,7 @@ import pytest
 from models.clock import Clock
 from models.keystore import DataKey
 from models.pseudonym import code_hash, pseudonym
-from models.sealing import SealError, Sealer, owner_of, row_aad, unwrap_key, wrap_key
+from models.sealing import Sealer, SealError, owner_of, row_aad, unwrap_key, wrap_key
 from tests.support import LiveServer
 
 KEY = os.urandom(32)

@@ -97,7 +97,10 @@ def test_leeway_is_small(jwks_file: Path) -> None:
 
 def test_hs256_needs_the_shared_secret() -> None:
     v = TokenVerifier(
-        algorithms=("HS256",), issuer=ISSUER, audience=AUDIENCE, shared_secret=b"dev-secret-that-is-long-enough-for-hs256"
+        algorithms=("HS256",),
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        shared_secret=b"dev-secret-that-is-long-enough-for-hs256",
     )
     good = jwt.encode(
         {"iss": ISSUER, "aud": AUDIENCE, "sub": "bob", "nbf": 0, "exp": int(time.time()) + 60},
