@@ -113,6 +113,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
     keystore_raw = env.get("CIP_KEYSTORE_URL") or None
     keystore_url = _database_url("CIP_KEYSTORE_URL", keystore_raw) if keystore_raw else None
+    for url in (database_url, keystore_url):
+        if url and url.startswith("sqlite://") and ":memory:" not in url:
+            Path(url[len("sqlite://") :]).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     keys: dict[str, bytes] = {}
     for name, file in (("CIP_PSEUDONYM_KEY", "pseudonym.key"), ("CIP_MASTER_KEY", "master.key")):
