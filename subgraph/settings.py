@@ -41,6 +41,7 @@ class Settings:
     local_commons_url: str | None
     today: dt.date | None = None
     update_ttl_days: int = 30
+    wellbeing_days: int = 14
 
     @property
     def is_dev(self) -> bool:
@@ -200,4 +201,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         local_commons_url=local_commons,
         today=today,
         update_ttl_days=_positive_int(env, "CIP_UPDATE_TTL_DAYS", 30),
+        wellbeing_days=_positive_int(env, "CIP_WELLBEING_DAYS", 14),
     )
