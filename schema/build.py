@@ -21,9 +21,7 @@ QUERY_PARTS: tuple[type, ...] = (
     ScopeQuery,
     CoordinatorSupportQuery,
 )
-MUTATION_PARTS: tuple[type, ...] = (
-    CoordinatorSupportMutation,
-)
+MUTATION_PARTS: tuple[type, ...] = (CoordinatorSupportMutation,)
 
 
 class CipSchema(strawberry.federation.Schema):
