@@ -17,6 +17,9 @@ class Policy:
     pseudonym_key: bytes
     issuer: str
     update_ttl_days: int = 30
+    min_cell_coordinator: int = 5
+    min_cell_ai: int = 11
+    rounding_key: bytes = b""  # the aggregate rounding key (auth.privacy.rounding_key)
 
 
 @dataclass

@@ -11,12 +11,13 @@ from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.care_view import CareViewQuery
 from schema.errors import error_shaping
 from schema.scope import ScopeQuery
 
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 
-QUERY_PARTS: tuple[type, ...] = (ScopeQuery,)
+QUERY_PARTS: tuple[type, ...] = (ScopeQuery, CareViewQuery)
 MUTATION_PARTS: tuple[type, ...] = ()
 
 
