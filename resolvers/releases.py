@@ -61,6 +61,24 @@ def last_complete_week_end(today: dt.date) -> dt.date:
     return week_start(today) - dt.timedelta(days=1)
 
 
+def week_end(text: str) -> dt.date:
+    """The Sunday of a week given as ``YYYY-Www`` or as any day in it (``YYYY-MM-DD``)."""
+    text = text.strip()
+    try:
+        if "W" in text.upper():
+            year, _, week = text.upper().partition("-W")
+            return dt.date.fromisocalendar(int(year), int(week), 7)
+        day = dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"not a week: {text!r} (use YYYY-Www or YYYY-MM-DD)") from exc
+    return week_start(day) + dt.timedelta(days=6)
+
+
+def iso_week(as_of: dt.date) -> str:
+    year, week, _ = as_of.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
 def window_weeks(as_of: dt.date, window_days: int) -> tuple[dt.date, dt.date]:
     """First and last Monday of the ISO weeks wholly inside the window ending ``as_of``."""
     first_day = as_of - dt.timedelta(days=window_days - 1)
