@@ -11,6 +11,7 @@ from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.care_view import CareViewQuery
 from schema.coordinator_support import CoordinatorSupportMutation, CoordinatorSupportQuery
 from schema.errors import error_shaping
 from schema.scope import ScopeQuery
@@ -19,6 +20,7 @@ FEDERATION_VERSION: Literal["2.9"] = "2.9"
 
 QUERY_PARTS: tuple[type, ...] = (
     ScopeQuery,
+    CareViewQuery,
     CoordinatorSupportQuery,
 )
 MUTATION_PARTS: tuple[type, ...] = (CoordinatorSupportMutation,)
