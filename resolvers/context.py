@@ -17,6 +17,9 @@ class Policy:
     pseudonym_key: bytes
     issuer: str
     update_ttl_days: int = 30
+    # Local Commons's GraphQL endpoint for the outbound calls; None: they answer unavailable.
+    local_commons_url: str | None = None
+    local_commons_timeout: float = 10.0
 
 
 @dataclass

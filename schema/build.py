@@ -12,12 +12,13 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema.errors import error_shaping
+from schema.local_commons import LocalCommonsMutation
 from schema.scope import ScopeQuery
 
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 
 QUERY_PARTS: tuple[type, ...] = (ScopeQuery,)
-MUTATION_PARTS: tuple[type, ...] = ()
+MUTATION_PARTS: tuple[type, ...] = (LocalCommonsMutation,)
 
 
 class CipSchema(strawberry.federation.Schema):
