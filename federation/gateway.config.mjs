@@ -48,6 +48,9 @@ const authentication = () => {
       },
       // Public fields (careScope) need no token; a bad token is refused whole.
       reject: { missingToken: false, invalidToken: true },
+      // Subgraphs verify the caller's own token (propagated below); the decoded claims,
+      // raw `sub` included, are not copied into every subgraph request's body.
+      forward: { payload: false, token: false },
     },
     genericAuth: {
       mode: "protect-granular",
