@@ -24,11 +24,13 @@ class Urgency(Enum):
 class HelpRequestInput:
     title: str
     details: str
-    needed_on: dt.date | None = None
+    # UNSET, not None: the contract declares no default for neededOn.
+    needed_on: dt.date | None = strawberry.UNSET
 
     def to_request(self) -> local_commons.HelpRequest:
+        needed_on = self.needed_on if isinstance(self.needed_on, dt.date) else None
         return local_commons.HelpRequest(
-            title=self.title, details=self.details, needed_on=self.needed_on
+            title=self.title, details=self.details, needed_on=needed_on
         )
 
 
