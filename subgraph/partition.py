@@ -40,7 +40,15 @@ from graphql import (
 BUILTIN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
 ROOT_TYPES = frozenset({"Query", "Mutation", "Subscription"})
 # Prefixes of the names federation, link and join define in every subgraph or supergraph.
-MACHINERY_PREFIXES = ("_", "link__", "join__", "federation__", "connect__")
+MACHINERY_PREFIXES = (
+    "_",
+    "link__",
+    "join__",
+    "federation__",
+    "connect__",
+    "requiresScopes__",
+    "policy__",
+)
 # Names federation's @link imports bring in unprefixed (scalars and enums only).
 MACHINERY_IMPORTS = frozenset(
     {"FieldSet", "Scope", "Policy", "Import", "Purpose", "ContextFieldValue"}
