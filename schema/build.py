@@ -14,6 +14,7 @@ from strawberry.types import ExecutionContext
 from schema.care_view import CareViewQuery
 from schema.coordinator_support import CoordinatorSupportMutation, CoordinatorSupportQuery
 from schema.errors import error_shaping
+from schema.local_commons import LocalCommonsMutation
 from schema.scope import ScopeQuery
 
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
@@ -23,7 +24,10 @@ QUERY_PARTS: tuple[type, ...] = (
     CareViewQuery,
     CoordinatorSupportQuery,
 )
-MUTATION_PARTS: tuple[type, ...] = (CoordinatorSupportMutation,)
+MUTATION_PARTS: tuple[type, ...] = (
+    CoordinatorSupportMutation,
+    LocalCommonsMutation,
+)
 
 
 class CipSchema(strawberry.federation.Schema):

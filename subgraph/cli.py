@@ -206,6 +206,34 @@ def cmd_demo(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check_partition(args: argparse.Namespace) -> int:
+    from subgraph.composition import ToolingError, check_partition
+
+    config = Path(args.config)
+    if not config.is_file():
+        print(f"cip: {config} does not exist", file=sys.stderr)
+        return 2
+    try:
+        report = check_partition(config)
+    except ToolingError as error:
+        print(f"cip: cannot check the partition: {error}", file=sys.stderr)
+        return 2
+    if not report.ok:
+        for reason in report.reasons:
+            print(f"cip: partition broken: {reason}", file=sys.stderr)
+        print(f"cip: partition check failed ({len(report.reasons)} reasons)", file=sys.stderr)
+        return 1
+    libraries = ", ".join(f"{c.library} {c.version}" for c in report.compositions)
+    names = ", ".join(report.subgraphs)
+    print(f"cip: partition holds: {names} composed with {libraries}", file=sys.stderr)
+    if args.supergraph_out:
+        out = Path(args.supergraph_out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report.supergraph_sdl or "")
+        print(f"cip: supergraph written to {out}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cip", description="CIP, the care subgraph")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -237,6 +265,15 @@ def build_parser() -> argparse.ArgumentParser:
     seed = add("seed-resources", cmd_seed_resources, "load the global resource directory")
     seed.add_argument("--file", default=None, help="JSON file (default: the packaged defaults)")
     add("demo", cmd_demo, "dev only: seed a demo neighbourhood and print tokens")
+    check = add(
+        "check-partition",
+        cmd_check_partition,
+        "compose the supergraph with the npm composition libraries and check the partition",
+    )
+    check.add_argument("--config", default="supergraph.yaml", help="rover-format config")
+    check.add_argument(
+        "--supergraph-out", default=None, help="write the composed supergraph here when it holds"
+    )
     return parser
 
 

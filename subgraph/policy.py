@@ -16,4 +16,5 @@ def policy_from(settings: Settings) -> Policy:
         min_cell_coordinator=settings.min_cell_coordinator,
         min_cell_ai=settings.min_cell_ai,
         rounding_key=rounding_key(settings.pseudonym_key),
+        local_commons_url=settings.local_commons_url,
     )
