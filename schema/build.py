@@ -11,13 +11,25 @@ from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.asks import AskMutation, AskQuery
 from schema.errors import error_shaping
+from schema.holds import HoldMutation, HoldQuery
+from schema.repair import RepairMutation, RepairQuery
 from schema.scope import ScopeQuery
 
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 
-QUERY_PARTS: tuple[type, ...] = (ScopeQuery,)
-MUTATION_PARTS: tuple[type, ...] = ()
+QUERY_PARTS: tuple[type, ...] = (
+    ScopeQuery,
+    AskQuery,
+    HoldQuery,
+    RepairQuery,
+)
+MUTATION_PARTS: tuple[type, ...] = (
+    AskMutation,
+    HoldMutation,
+    RepairMutation,
+)
 
 
 class CipSchema(strawberry.federation.Schema):
