@@ -15,7 +15,8 @@ from tortoise.transactions import in_transaction
 from models import metrics
 from models.errors import NotFound
 from models.holds import SupportAsk
-from models.sealing import Sealer, owner_of, row_aad
+from models.keystore import DataKey
+from models.sealing import owner_of, row_aad
 from resolvers import care_input
 from resolvers.caller import subject
 from resolvers.context import CareContext
@@ -43,9 +44,12 @@ def note_aad(ask_id: uuid.UUID | str) -> bytes:
     return row_aad(TABLE, ask_id, "note")
 
 
-async def purge_expired(today: dt.date, sealer: Sealer) -> int:
-    """Delete every ask whose expiresOn has come, shred its key, close its gauge. Returns
-    how many were purged. The gauge's -1 is dated on the expiry day, whenever this runs."""
+async def purge_expired(today: dt.date) -> int:
+    """Delete every ask whose expiresOn has come and shred its key; returns how many.
+
+    Runs on every read path of asks; whatever computes releases should run it first. The
+    gauge's -1 is dated on the expiry day itself, whenever the purge happens to run.
+    """
     purged = 0
     expired = await SupportAsk.filter(expires_on__lte=today).values_list(
         "id", "neighborhood", "expires_on"
@@ -54,7 +58,8 @@ async def purge_expired(today: dt.date, sealer: Sealer) -> int:
         async with in_transaction():
             # Counting the deleted rows keeps two concurrent purges from closing it twice.
             if await SupportAsk.filter(id=ask_id).delete():
-                await sealer.shred(ask_owner(ask_id))
+                # Shredding is deleting the wrapped key; no request's Sealer is needed here.
+                await DataKey.filter(owner=ask_owner(ask_id)).delete()
                 await metrics.record(nbh, expires, metrics.GAUGE_ASKS_OPEN, -1)
                 purged += 1
     return purged
@@ -89,7 +94,7 @@ async def ask_for_support(ctx: CareContext, neighborhood: str, note: str) -> Ask
 
 
 async def my_support_asks(ctx: CareContext) -> list[AskFacts]:
-    await purge_expired(ctx.clock.today(), ctx.sealer)
+    await purge_expired(ctx.clock.today())
     rows = await SupportAsk.filter(asker=subject(ctx.viewer)).order_by("-asked_on")
     return await _open_all(ctx, rows)
 
@@ -97,13 +102,13 @@ async def my_support_asks(ctx: CareContext) -> list[AskFacts]:
 async def support_asks(ctx: CareContext, neighborhood: str) -> list[AskFacts]:
     require_coordinator(ctx.viewer, neighborhood)
     nbh = care_input.neighborhood(neighborhood)
-    await purge_expired(ctx.clock.today(), ctx.sealer)
+    await purge_expired(ctx.clock.today())
     rows = await SupportAsk.filter(neighborhood=nbh).order_by("asked_on")
     return await _open_all(ctx, rows)
 
 
 async def withdraw_support_ask(ctx: CareContext, ask_id: str) -> bool:
-    await purge_expired(ctx.clock.today(), ctx.sealer)
+    await purge_expired(ctx.clock.today())
     parsed = care_input.parse_id(ask_id)
     asker = subject(ctx.viewer)
     async with in_transaction():

@@ -95,7 +95,7 @@ async def take_support_ask(ctx: CareContext, ask_id: str, sealed_note: str | Non
     require_coordinator(ctx.viewer)
     note = care_input.sealed_note(sealed_note)
     today = ctx.clock.today()
-    await asks.purge_expired(today, ctx.sealer)
+    await asks.purge_expired(today)
     holder = subject(ctx.viewer)
     parsed = care_input.parse_id(ask_id)
     async with in_transaction():

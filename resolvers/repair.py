@@ -287,9 +287,16 @@ async def _move(ctx: CareContext, thread_id: str, step: str) -> ThreadFacts:
     else:
         new = rules.resume(state, role)
     async with in_transaction():
-        await RepairThread.filter(id=thread.id).update(
-            stage=new.stage.value, paused=new.paused, advance_proposed=new.advance_proposed
-        )
+        # Compare-and-set on the state the rule saw: a concurrent change makes this one fail
+        # instead of, say, a second confirmation skipping a lens.
+        changed = await RepairThread.filter(
+            id=thread.id,
+            stage=state.stage.value,
+            paused=state.paused,
+            advance_proposed=state.advance_proposed,
+        ).update(stage=new.stage.value, paused=new.paused, advance_proposed=new.advance_proposed)
+        if not changed:
+            raise InvalidTransition("The thread changed meanwhile; look again.")
         await _facilitator_action(ctx, thread, role)
     thread.stage, thread.paused = new.stage.value, new.paused
     thread.advance_proposed = new.advance_proposed

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from resolvers.asks import purge_expired
 from tests.care_calls import (
     RANDOM_ID,
     coordinator,
@@ -149,3 +150,15 @@ def test_the_database_holds_no_note_and_no_subject_in_clear(
     assert sub.encode() not in dump
     stored = server.sql(f"SELECT asker FROM cip_support_ask WHERE id = '{made['id']}'")
     assert stored and stored[0][0] != sub and len(stored[0][0]) == 64
+
+
+def test_purge_expired_runs_on_its_own(
+    server: LiveServer, nbh: str, sub: str, day: dt.date
+) -> None:
+    made = ask(server, sub, nbh, "gone by itself")
+    assert server.run(purge_expired(day + dt.timedelta(days=29))) == 0
+    assert server.run(purge_expired(day + dt.timedelta(days=30))) >= 1
+    assert count(server, "cip_support_ask", f"id = '{made['id']}'") == 0
+    assert not has_key(server, f"ask:{made['id']}")
+    assert server.run(purge_expired(day + dt.timedelta(days=30))) == 0
+    assert metrics(server, nbh)["gauge_asks_open"] == 0
