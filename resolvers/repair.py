@@ -1,14 +1,13 @@
-"""Repair threads: private to their parties, paced by the harmed party, gone when closed.
+"""Changing repair threads: open, invite, join, write, move through the lenses, close.
 
+Threads are private to their parties and paced by the harmed party (``repair_rules``).
 Entries and display names are sealed under the thread's key; closing deletes every row of
-the thread and shreds the key, leaving only the anonymous "repair thread closed" rows. A
-thread the caller is no party of answers NOT_FOUND, exactly like a random id.
+the thread and shreds the key, leaving only the anonymous "repair thread closed" rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from dataclasses import dataclass
 
@@ -17,43 +16,24 @@ from tortoise.transactions import in_transaction
 from models import metrics
 from models.errors import InvalidTransition, InviteInvalid, NotFound
 from models.repair import RepairEntry, RepairInvite, RepairParty, RepairThread
-from models.sealing import Sealer, owner_of, row_aad
+from models.sealing import Sealer
 from resolvers import care_input, one_time_codes
 from resolvers import repair_rules as rules
 from resolvers.caller import subject
 from resolvers.context import CareContext
 from resolvers.coordinator_scope import require_coordinator
 from resolvers.repair_rules import Closure, Role, Route, Stage, ThreadState
+from resolvers.repair_view import (
+    EntryFacts,
+    ThreadFacts,
+    body_aad,
+    entry_plain,
+    find_mine,
+    name_aad,
+    thread_facts,
+    thread_owner,
+)
 from resolvers.resources_lookup import ResourceFacts, resources_for_route
-
-
-@dataclass(frozen=True)
-class PartyFacts:
-    role: Role
-    display_name: str | None
-    joined: bool
-    is_me: bool
-
-
-@dataclass(frozen=True)
-class EntryFacts:
-    id: str
-    stage: Stage
-    author: Role
-    body: str
-    posted_on: dt.date
-
-
-@dataclass(frozen=True)
-class ThreadFacts:
-    id: str
-    neighborhood: str
-    stage: Stage
-    my_role: Role
-    parties: list[PartyFacts]
-    advance_proposed: bool
-    paused: bool
-    opened_on: dt.date
 
 
 @dataclass(frozen=True)
@@ -77,27 +57,8 @@ CLOSURE_METRIC = {
 }
 
 
-def thread_owner(thread_id: uuid.UUID | str) -> str:
-    return owner_of("thread", thread_id)
-
-
 async def _seal_name(sealer: Sealer, thread_id: uuid.UUID, party_id: uuid.UUID, name: str) -> bytes:
-    return await sealer.seal(
-        thread_owner(thread_id), row_aad("cip_repair_party", party_id, "name"), name
-    )
-
-
-async def _mine(ctx: CareContext, thread_id: str) -> tuple[RepairThread, Role]:
-    """The thread and the caller's role in it; NOT_FOUND for anyone who is no party."""
-    parsed = care_input.parse_id(thread_id)
-    party = None
-    if parsed is not None:
-        party = await RepairParty.get_or_none(
-            thread_id=parsed, member=subject(ctx.viewer)
-        ).prefetch_related("thread")
-    if party is None:
-        raise NotFound()
-    return party.thread, Role(party.role)
+    return await sealer.seal(thread_owner(thread_id), name_aad(party_id), name)
 
 
 def _state(thread: RepairThread) -> ThreadState:
@@ -108,35 +69,6 @@ async def _facilitator_action(ctx: CareContext, thread: RepairThread, role: Role
     """A facilitator's actions count on their weekly coordinator count; nobody else's do."""
     if role is Role.FACILITATOR:
         await metrics.count_action(thread.neighborhood, ctx.clock.today(), subject(ctx.viewer))
-
-
-async def _facts(ctx: CareContext, thread: RepairThread, my_role: Role) -> ThreadFacts:
-    owner = thread_owner(thread.id)
-    me = ctx.viewer.subject
-    parties: list[PartyFacts] = []
-    for p in await RepairParty.filter(thread_id=thread.id):
-        name = await ctx.sealer.open(
-            owner, row_aad("cip_repair_party", p.id, "name"), p.name_sealed
-        )
-        parties.append(PartyFacts(Role(p.role), name, joined=True, is_me=p.member == me))
-    joined = {p.role for p in parties}
-    today = ctx.clock.today()
-    pending = await RepairInvite.filter(thread_id=thread.id, expires_on__gt=today).values_list(
-        "role", flat=True
-    )
-    for role in sorted({Role(str(r)) for r in pending} - joined, key=rules.ROLE_ORDER.index):
-        parties.append(PartyFacts(role, None, joined=False, is_me=False))
-    parties.sort(key=lambda p: rules.ROLE_ORDER.index(p.role))
-    return ThreadFacts(
-        id=str(thread.id),
-        neighborhood=thread.neighborhood,
-        stage=Stage(thread.stage),
-        my_role=my_role,
-        parties=parties,
-        advance_proposed=thread.advance_proposed,
-        paused=thread.paused,
-        opened_on=thread.opened_on,
-    )
 
 
 async def open_repair_thread(
@@ -168,12 +100,12 @@ async def open_repair_thread(
             ]
         )
         await _facilitator_action(ctx, thread, my_role)
-    return await _facts(ctx, thread, my_role)
+    return await thread_facts(ctx, thread, my_role)
 
 
 async def create_repair_invite(ctx: CareContext, thread_id: str, role: Role) -> InviteFacts:
     """A code for a role nobody holds yet; it replaces any earlier code for that role."""
-    thread, my_role = await _mine(ctx, thread_id)
+    thread, my_role = await find_mine(ctx, thread_id)
     taken = {
         Role(str(r))
         for r in await RepairParty.filter(thread_id=thread.id).values_list("role", flat=True)
@@ -222,18 +154,12 @@ async def join_repair_thread(ctx: CareContext, code: str, display_name: str) -> 
             name_sealed=await _seal_name(ctx.sealer, thread.id, party_id, name),
         )
         await _facilitator_action(ctx, thread, role)
-    return await _facts(ctx, thread, role)
-
-
-def _entry_plain(ordinal: int, body: str) -> str:
-    # The entry's place in the thread travels inside the sealed text: entries keep only a
-    # day, and the order of a conversation is itself something to keep private.
-    return json.dumps({"n": ordinal, "body": body})
+    return await thread_facts(ctx, thread, role)
 
 
 async def add_repair_entry(ctx: CareContext, thread_id: str, body: str) -> EntryFacts:
     text = care_input.text(body, "body", care_input.ENTRY_BODY_MAX)
-    thread, role = await _mine(ctx, thread_id)
+    thread, role = await find_mine(ctx, thread_id)
     rules.check_add_entry(_state(thread))
     today = ctx.clock.today()
     entry_id = uuid.uuid4()
@@ -242,8 +168,8 @@ async def add_repair_entry(ctx: CareContext, thread_id: str, body: str) -> Entry
         ordinal = await RepairEntry.filter(thread_id=thread.id).count() + 1
         sealed = await ctx.sealer.seal(
             thread_owner(thread.id),
-            row_aad("cip_repair_entry", entry_id, "body"),
-            _entry_plain(ordinal, text),
+            body_aad(entry_id),
+            entry_plain(ordinal, text),
         )
         await RepairEntry.create(
             id=entry_id,
@@ -257,26 +183,8 @@ async def add_repair_entry(ctx: CareContext, thread_id: str, body: str) -> Entry
     return EntryFacts(str(entry_id), stage, role, text, today)
 
 
-async def entries(ctx: CareContext, thread_id: str, stage: Stage | None) -> list[EntryFacts]:
-    thread, _ = await _mine(ctx, thread_id)
-    query = RepairEntry.filter(thread_id=thread.id)
-    if stage is not None:
-        query = query.filter(stage=stage.value)
-    owner = thread_owner(thread.id)
-    opened: list[tuple[int, str, EntryFacts]] = []
-    for e in await query:
-        plain = json.loads(
-            await ctx.sealer.open(owner, row_aad("cip_repair_entry", e.id, "body"), e.body_sealed)
-        )
-        facts = EntryFacts(
-            str(e.id), Stage(e.stage), Role(e.author_role), plain["body"], e.posted_on
-        )
-        opened.append((int(plain["n"]), str(e.id), facts))
-    return [f for _, _, f in sorted(opened, key=lambda t: (t[0], t[1]))]
-
-
 async def _move(ctx: CareContext, thread_id: str, step: str) -> ThreadFacts:
-    thread, role = await _mine(ctx, thread_id)
+    thread, role = await find_mine(ctx, thread_id)
     state = _state(thread)
     if step == "propose":
         new = rules.propose(state)
@@ -300,7 +208,7 @@ async def _move(ctx: CareContext, thread_id: str, step: str) -> ThreadFacts:
         await _facilitator_action(ctx, thread, role)
     thread.stage, thread.paused = new.stage.value, new.paused
     thread.advance_proposed = new.advance_proposed
-    return await _facts(ctx, thread, role)
+    return await thread_facts(ctx, thread, role)
 
 
 async def propose_advance(ctx: CareContext, thread_id: str) -> ThreadFacts:
@@ -322,7 +230,7 @@ async def resume_thread(ctx: CareContext, thread_id: str) -> ThreadFacts:
 async def close_repair_thread(
     ctx: CareContext, thread_id: str, closure: Closure, route: Route | None
 ) -> ClosedFacts:
-    thread, role = await _mine(ctx, thread_id)
+    thread, role = await find_mine(ctx, thread_id)
     rules.check_close(_state(thread), role, closure, route)
     nbh, today = thread.neighborhood, ctx.clock.today()
     async with in_transaction():
@@ -342,15 +250,3 @@ async def close_repair_thread(
         await _facilitator_action(ctx, thread, role)
     found = await resources_for_route(nbh, route.value) if route is not None else []
     return ClosedFacts(closure=closure, route=route, resources=found)
-
-
-async def my_repair_threads(ctx: CareContext) -> list[ThreadFacts]:
-    mine = await RepairParty.filter(member=subject(ctx.viewer)).prefetch_related("thread")
-    await ctx.sealer.preload([thread_owner(p.thread.id) for p in mine])
-    threads = sorted(mine, key=lambda p: (p.thread.opened_on, str(p.thread.id)), reverse=True)
-    return [await _facts(ctx, p.thread, Role(p.role)) for p in threads]
-
-
-async def repair_thread(ctx: CareContext, thread_id: str) -> ThreadFacts:
-    thread, role = await _mine(ctx, thread_id)
-    return await _facts(ctx, thread, role)

@@ -7,16 +7,11 @@ import datetime as dt
 import strawberry
 from strawberry.types import Info
 
-from resolvers import repair
+from resolvers import repair, repair_view
 from resolvers.context import CareContext
-from resolvers.repair import (
-    ClosedFacts,
-    EntryFacts,
-    InviteFacts,
-    PartyFacts,
-    ThreadFacts,
-)
+from resolvers.repair import ClosedFacts, InviteFacts
 from resolvers.repair_rules import Closure, Role, Route, Stage
+from resolvers.repair_view import EntryFacts, PartyFacts, ThreadFacts
 from schema.fields import member_field, member_mutation
 from schema.resources import CareResource
 
@@ -75,7 +70,7 @@ async def resolve_entries(
     # Entries are read again through the membership lookup: the thread object alone is
     # no permission.
     chosen = stage if isinstance(stage, Stage) else None
-    found = await repair.entries(info.context, str(root.id), chosen)
+    found = await repair_view.entries(info.context, str(root.id), chosen)
     return [RepairEntry.from_facts(f) for f in found]
 
 
@@ -159,11 +154,11 @@ Ctx = Info[CareContext, None]
 
 
 async def resolve_my_repair_threads(info: Ctx) -> list[RepairThread]:
-    return [RepairThread.from_facts(t) for t in await repair.my_repair_threads(info.context)]
+    return [RepairThread.from_facts(t) for t in await repair_view.my_repair_threads(info.context)]
 
 
 async def resolve_repair_thread(info: Ctx, id: strawberry.ID) -> RepairThread | None:
-    return RepairThread.from_facts(await repair.repair_thread(info.context, str(id)))
+    return RepairThread.from_facts(await repair_view.repair_thread(info.context, str(id)))
 
 
 async def resolve_open_repair_thread(info: Ctx, input: OpenRepairInput) -> RepairThread:
