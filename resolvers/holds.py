@@ -53,8 +53,9 @@ def _facts(hold: CareHold, today: dt.date) -> HoldFacts:
     )
 
 
-async def _my_hold(ctx: CareContext, hold_id: str) -> CareHold:
-    """The caller's own hold in a neighbourhood they coordinate, or NOT_FOUND."""
+async def find_my_hold(ctx: CareContext, hold_id: str) -> CareHold:
+    """The caller's own hold in a neighbourhood they coordinate, or NOT_FOUND (also the
+    lookup for a circle formed from a hold)."""
     require_coordinator(ctx.viewer)
     parsed = care_input.parse_id(hold_id)
     hold = None
@@ -136,7 +137,7 @@ async def my_care_holds(ctx: CareContext) -> list[HoldFacts]:
 
 async def transfer_care_hold(ctx: CareContext, hold_id: str) -> TransferFacts:
     """A single-use code for another coordinator; it replaces any earlier code of the hold."""
-    hold = await _my_hold(ctx, hold_id)
+    hold = await find_my_hold(ctx, hold_id)
     today = ctx.clock.today()
     code, hashed = one_time_codes.new_code()
     expires = one_time_codes.expires_on(today)
@@ -176,7 +177,7 @@ async def accept_care_hold(ctx: CareContext, code: str) -> HoldFacts:
 
 
 async def close_care_hold(ctx: CareContext, hold_id: str) -> bool:
-    hold = await _my_hold(ctx, hold_id)
+    hold = await find_my_hold(ctx, hold_id)
     today = ctx.clock.today()
     nbh = hold.neighborhood
     async with in_transaction():
