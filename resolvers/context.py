@@ -17,6 +17,7 @@ class Policy:
     pseudonym_key: bytes
     issuer: str
     update_ttl_days: int = 30
+    wellbeing_days: int = 14
 
 
 @dataclass

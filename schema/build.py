@@ -12,6 +12,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema.asks import AskMutation, AskQuery
+from schema.coordinator_support import CoordinatorSupportMutation, CoordinatorSupportQuery
 from schema.errors import error_shaping
 from schema.holds import HoldMutation, HoldQuery
 from schema.repair import RepairMutation, RepairQuery
@@ -21,11 +22,13 @@ FEDERATION_VERSION: Literal["2.9"] = "2.9"
 
 QUERY_PARTS: tuple[type, ...] = (
     ScopeQuery,
+    CoordinatorSupportQuery,
     AskQuery,
     HoldQuery,
     RepairQuery,
 )
 MUTATION_PARTS: tuple[type, ...] = (
+    CoordinatorSupportMutation,
     AskMutation,
     HoldMutation,
     RepairMutation,

@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from auth.guard import DirectiveGuard
+from auth.viewer import COORDINATOR
 
 
 def public_field(resolver: Callable[..., Any], *, description: str | None = None) -> Any:
@@ -23,6 +24,27 @@ def member_field(resolver: Callable[..., Any], *, description: str | None = None
         resolver=resolver,
         description=description,
         authenticated=True,
+        extensions=[DirectiveGuard()],
+    )
+
+
+def coordinator_field(resolver: Callable[..., Any], *, description: str | None = None) -> Any:
+    """For coordinators (any neighbourhood): @authenticated and @requiresScopes."""
+    return strawberry.federation.field(
+        resolver=resolver,
+        description=description,
+        authenticated=True,
+        requires_scopes=[[COORDINATOR]],
+        extensions=[DirectiveGuard()],
+    )
+
+
+def coordinator_mutation(resolver: Callable[..., Any], *, description: str | None = None) -> Any:
+    return strawberry.federation.mutation(
+        resolver=resolver,
+        description=description,
+        authenticated=True,
+        requires_scopes=[[COORDINATOR]],
         extensions=[DirectiveGuard()],
     )
 

@@ -49,6 +49,7 @@ class CipGraphQL(GraphQL[CareContext, None]):
             pseudonym_key=settings.pseudonym_key,
             issuer=settings.jwt_issuer,
             update_ttl_days=settings.update_ttl_days,
+            wellbeing_days=settings.wellbeing_days,
         )
 
     async def get_context(self, request: Any, response: Any) -> CareContext:  # noqa: ARG002

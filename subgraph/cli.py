@@ -102,6 +102,46 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_seed_resources(args: argparse.Namespace) -> int:
+    from models import db
+    from resolvers.resource_seed import (
+        DEFAULT_FILE,
+        ResourceFileError,
+        parse_resource_file,
+        placeholders,
+        seed_global,
+    )
+
+    settings = _settings()
+    path = Path(args.file) if args.file else DEFAULT_FILE
+    try:
+        entries = parse_resource_file(path.read_text(), source=str(path))
+    except OSError as error:
+        print(f"cip: cannot read {path}: {error.strerror}; pass --file PATH", file=sys.stderr)
+        return 2
+    except ResourceFileError as error:
+        print(f"cip: {error}", file=sys.stderr)
+        return 2
+    config = db.tortoise_config(settings.database_url, settings.keystore_url)
+
+    async def seed() -> tuple[int, int]:
+        await db.migrate(config)
+        await db.open_db(config)
+        try:
+            return await seed_global(entries, progress=lambda line: print(f"  {line}"))
+        finally:
+            await db.close_db()
+
+    print(f"cip: seeding {len(entries)} global resources from {path}")
+    added, replaced = asyncio.run(seed())
+    todo = placeholders(entries)
+    note = (
+        f"; {len(todo)} still have REPLACE-ME contacts: edit {path} and run again" if todo else ""
+    )
+    print(f"cip: {added} added, {replaced} replaced{note}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cip", description="CIP, the care subgraph")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -126,6 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--scope", default="")
     token.add_argument("--nbh", default="")
     token.add_argument("--ttl", type=int, default=3600)
+    seed = add("seed-resources", cmd_seed_resources, "load the global resource directory")
+    seed.add_argument("--file", default=None, help="JSON file (default: the packaged defaults)")
     return parser
 
 

@@ -41,6 +41,7 @@ class Settings:
     local_commons_url: str | None
     today: dt.date | None = None
     update_ttl_days: int = 30
+    wellbeing_days: int = 14
 
     @property
     def is_dev(self) -> bool:
@@ -113,6 +114,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
     keystore_raw = env.get("CIP_KEYSTORE_URL") or None
     keystore_url = _database_url("CIP_KEYSTORE_URL", keystore_raw) if keystore_raw else None
+    for url in (database_url, keystore_url):
+        if url and url.startswith("sqlite://") and ":memory:" not in url:
+            Path(url[len("sqlite://") :]).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     keys: dict[str, bytes] = {}
     for name, file in (("CIP_PSEUDONYM_KEY", "pseudonym.key"), ("CIP_MASTER_KEY", "master.key")):
@@ -197,4 +201,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         local_commons_url=local_commons,
         today=today,
         update_ttl_days=_positive_int(env, "CIP_UPDATE_TTL_DAYS", 30),
+        wellbeing_days=_positive_int(env, "CIP_WELLBEING_DAYS", 14),
     )
