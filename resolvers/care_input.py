@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from models.errors import BadUserInput
+from resolvers.text_rules import require_text
 
 NEIGHBORHOOD_MAX = 64  # the width of every neighborhood column
 ASK_NOTE_MAX = 2_000
@@ -24,11 +25,7 @@ def neighborhood(raw: str) -> str:
 
 def text(raw: str, field: str, limit: int) -> str:
     """Member-written text, trimmed: not blank, at most ``limit`` characters, no NUL."""
-    value = raw.strip()
-    if not value:
-        raise BadUserInput(f"{field} must not be empty.")
-    if len(value) > limit:
-        raise BadUserInput(f"{field} must be at most {limit} characters.")
+    value = require_text(raw, field=field, max_chars=limit)
     if "\x00" in value:
         raise BadUserInput(f"{field} must not contain NUL characters.")
     return value

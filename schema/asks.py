@@ -10,7 +10,7 @@ from strawberry.types import Info
 from resolvers import asks
 from resolvers.asks import AskFacts
 from resolvers.context import CareContext
-from schema.fields import member_field, member_mutation
+from schema.fields import coordinator_field, member_field, member_mutation
 
 
 @strawberry.type(
@@ -63,7 +63,7 @@ class AskQuery:
     my_support_asks: list[SupportAsk] = member_field(
         resolve_my_support_asks, description="The caller's own open asks for support."
     )
-    support_asks: list[SupportAsk] = member_field(
+    support_asks: list[SupportAsk] = coordinator_field(
         resolve_support_asks,
         description="Coordinators: the open asks in a neighbourhood they coordinate.",
     )

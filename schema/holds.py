@@ -11,7 +11,7 @@ from strawberry.types import Info
 from resolvers import holds
 from resolvers.context import CareContext
 from resolvers.holds import HoldFacts, TransferFacts
-from schema.fields import member_field, member_mutation
+from schema.fields import coordinator_field, coordinator_mutation
 
 
 @strawberry.enum(description="Where a care hold stands. A closed hold is deleted.")
@@ -100,28 +100,28 @@ async def resolve_close_care_hold(info: Info[CareContext, None], id: strawberry.
 
 @strawberry.type
 class HoldQuery:
-    my_care_holds: list[CareHold] = member_field(
+    my_care_holds: list[CareHold] = coordinator_field(
         resolve_my_care_holds, description="Coordinators: the holds they hold."
     )
 
 
 @strawberry.type
 class HoldMutation:
-    take_support_ask: CareHold = member_mutation(
+    take_support_ask: CareHold = coordinator_mutation(
         resolve_take_support_ask,
         description="Coordinators: take an ask into a hold they hold; the ask's text is deleted.",
     )
-    open_care_hold: CareHold = member_mutation(
+    open_care_hold: CareHold = coordinator_mutation(
         resolve_open_care_hold, description="Coordinators: open a hold in their neighbourhood."
     )
-    transfer_care_hold: HoldTransfer = member_mutation(
+    transfer_care_hold: HoldTransfer = coordinator_mutation(
         resolve_transfer_care_hold,
         description="Coordinators: a single-use code, valid 7 days, to hand the hold over.",
     )
-    accept_care_hold: CareHold = member_mutation(
+    accept_care_hold: CareHold = coordinator_mutation(
         resolve_accept_care_hold,
         description="Coordinators: take over a hold of their neighbourhood with its code.",
     )
-    close_care_hold: bool = member_mutation(
+    close_care_hold: bool = coordinator_mutation(
         resolve_close_care_hold, description="Coordinators: close (delete) a hold they hold."
     )
