@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -277,3 +278,18 @@ def test_an_expired_ask_cannot_be_taken(
     coord = coordinator(server, fresh("coord"), nbh)
     assert server.gql(TAKE, {"id": made["id"]}, token=coord).codes == ["NOT_FOUND"]
     assert count(server, "cip_care_hold", f"neighborhood = '{nbh}'") == 0
+
+
+def test_no_note_or_text_reaches_the_logs(
+    server: LiveServer, nbh: str, sub: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    marker = fresh("never-logged")
+    token = coordinator(server, sub, nbh)
+    open_hold(server, token, nbh, f"{marker} sealed")
+    assert server.gql(OPEN, {"n": nbh, "note": marker * 900}, token=token).codes == [
+        "BAD_USER_INPUT"
+    ]
+    ok(server.gql(ASK.replace("the roof came in", marker), {"n": nbh}, token=server.token(sub)))
+    assert marker not in caplog.text
+    assert sub not in caplog.text

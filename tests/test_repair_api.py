@@ -99,6 +99,7 @@ def test_open_invite_and_join(server: LiveServer, nbh: str, day: dt.date) -> Non
     ]
     made = ok(call(server, INVITE, harmed, t=thread["id"], r="RESPONSIBLE_PARTY"))
     assert made["createRepairInvite"]["expiresOn"] == "2026-03-09"
+    assert made["createRepairInvite"]["code"].encode() not in server.dump()  # its hash only
     pending = ok(call(server, GET, harmed, t=thread["id"]))["repairThread"]["parties"]
     assert pending[1] == {
         "role": "RESPONSIBLE_PARTY",
