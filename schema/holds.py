@@ -32,8 +32,8 @@ class CareHold:
     opened_on: dt.date
     days_open: int
     sealed_note: str | None = strawberry.field(
-        description="Opaque text sealed by the coordinator's own tool; stored as given, "
-        "never read by the subgraph."
+        description="Whatever the coordinator's own tool sealed, returned exactly as stored; "
+        "CIP never opens or inspects it."
     )
 
     @classmethod
@@ -101,7 +101,9 @@ async def resolve_close_care_hold(info: Info[CareContext, None], id: strawberry.
 @strawberry.type
 class HoldQuery:
     my_care_holds: list[CareHold] = coordinator_field(
-        resolve_my_care_holds, description="Coordinators: the holds they hold."
+        resolve_my_care_holds,
+        description="Coordinators: every hold they hold, in the neighbourhoods their token "
+        "acts for.",
     )
 
 
@@ -109,7 +111,8 @@ class HoldQuery:
 class HoldMutation:
     take_support_ask: CareHold = coordinator_mutation(
         resolve_take_support_ask,
-        description="Coordinators: take an ask into a hold they hold; the ask's text is deleted.",
+        description="Coordinators: turn an ask of their neighbourhood into a hold of their "
+        "own; the ask and its note are destroyed.",
     )
     open_care_hold: CareHold = coordinator_mutation(
         resolve_open_care_hold, description="Coordinators: open a hold in their neighbourhood."

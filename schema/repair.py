@@ -85,11 +85,11 @@ class RepairThread:
     my_role: Role
     parties: list[RepairParticipant]
     advance_proposed: bool = strawberry.field(
-        description="Someone asked to move to the next lens; only the harmed party's "
-        "confirmation moves it."
+        description="True while a move to the next lens waits for the harmed party's confirmation."
     )
     paused: bool = strawberry.field(
-        description="The harmed party paused the thread: nothing can be added or advanced."
+        description="True while the harmed party has paused the thread; entries, proposals "
+        "and confirmations wait."
     )
     opened_on: dt.date
 
