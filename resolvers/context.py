@@ -18,6 +18,9 @@ class Policy:
     issuer: str
     update_ttl_days: int = 30
     wellbeing_days: int = 14
+    min_cell_coordinator: int = 5
+    min_cell_ai: int = 11
+    rounding_key: bytes = b""  # the aggregate rounding key (auth.privacy.rounding_key)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from schema.asks import AskMutation, AskQuery
+from schema.care_view import CareViewQuery
 from schema.coordinator_support import CoordinatorSupportMutation, CoordinatorSupportQuery
 from schema.errors import error_shaping
 from schema.holds import HoldMutation, HoldQuery
@@ -22,6 +23,7 @@ FEDERATION_VERSION: Literal["2.9"] = "2.9"
 
 QUERY_PARTS: tuple[type, ...] = (
     ScopeQuery,
+    CareViewQuery,
     CoordinatorSupportQuery,
     AskQuery,
     HoldQuery,

@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 
+from auth.directives import AggregateOnly
 from auth.guard import DirectiveGuard
 from auth.viewer import COORDINATOR
 
@@ -54,5 +55,22 @@ def member_mutation(resolver: Callable[..., Any], *, description: str | None = N
         resolver=resolver,
         description=description,
         authenticated=True,
+        extensions=[DirectiveGuard()],
+    )
+
+
+def aggregate_field(
+    resolver: Callable[..., Any],
+    *,
+    scopes: list[list[str]],
+    description: str | None = None,
+    min_cell: int = 5,
+) -> Any:
+    """An aggregate: @requiresScopes and @aggregateOnly, both enforced by the one guard."""
+    return strawberry.federation.field(
+        resolver=resolver,
+        description=description,
+        requires_scopes=scopes,
+        directives=[AggregateOnly(min_cell=min_cell)],
         extensions=[DirectiveGuard()],
     )

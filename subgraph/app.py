@@ -15,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from auth.authenticate import Authenticator
+from auth.privacy import rounding_key
 from auth.tokens import TokenVerifier
 from models import db
 from models.clock import Clock
@@ -50,6 +51,9 @@ class CipGraphQL(GraphQL[CareContext, None]):
             issuer=settings.jwt_issuer,
             update_ttl_days=settings.update_ttl_days,
             wellbeing_days=settings.wellbeing_days,
+            min_cell_coordinator=settings.min_cell_coordinator,
+            min_cell_ai=settings.min_cell_ai,
+            rounding_key=rounding_key(settings.pseudonym_key),
         )
 
     async def get_context(self, request: Any, response: Any) -> CareContext:  # noqa: ARG002

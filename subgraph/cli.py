@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -69,6 +70,53 @@ def cmd_export_schema(args: argparse.Namespace) -> int:
     path.write_text(export_sdl())
     print(f"cip: schema written to {path}")
     return 0
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from models.clock import Clock
+    from resolvers import releases
+
+    settings = _settings()
+    today = Clock(settings.today).today()
+    last = releases.last_complete_week_end(today)
+    if args.week:
+        try:
+            as_of = releases.week_end(args.week)
+        except ValueError as error:
+            print(f"cip: {error}", file=sys.stderr)
+            return 2
+        if as_of > last:
+            print(f"cip: week {releases.iso_week(as_of)} is not complete yet", file=sys.stderr)
+            return 2
+    else:
+        as_of = last
+    _migrate(settings)
+    computed, stored, neighborhoods = asyncio.run(_release_all(settings, as_of, today))
+    print(
+        f"cip: week {releases.iso_week(as_of)}: {computed + stored} releases for "
+        f"{neighborhoods} neighbourhoods ({computed} computed, {stored} already stored)"
+    )
+    return 0
+
+
+async def _release_all(settings: Settings, as_of: dt.date, today: dt.date) -> tuple[int, int, int]:
+    from models import db
+    from resolvers import releases
+
+    await db.open_db(db.tortoise_config(settings.database_url, settings.keystore_url))
+    computed = stored = 0
+    try:
+        neighborhoods = await releases.neighborhoods_with_rows()
+        week = releases.iso_week(as_of)
+        for neighborhood in neighborhoods:
+            for window in releases.WINDOWS:
+                _, fresh = await releases.release(neighborhood, as_of, window, today)
+                computed, stored = computed + fresh, stored + (not fresh)
+                state = "computed" if fresh else "already stored"
+                print(f"cip: release {neighborhood} {week} window {window}: {state}", flush=True)
+    finally:
+        await db.close_db()
+    return computed, stored, len(neighborhoods)
 
 
 def cmd_keygen(_: argparse.Namespace) -> int:
@@ -160,6 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     add("migrate", cmd_migrate, "apply pending migrations")
     export = add("export-schema", cmd_export_schema, "write the federated SDL")
     export.add_argument("path", nargs="?", default=DEFAULT_SCHEMA_PATH)
+    release = add("release", cmd_release, "compute and store the weekly aggregate releases")
+    release.add_argument(
+        "--week", help="YYYY-Www or a day in the week (default: the last complete week)"
+    )
     add("keygen", cmd_keygen, "print a fresh CIP_PSEUDONYM_KEY and CIP_MASTER_KEY")
     token = add("token", cmd_token, "print a signed dev JWT (dev only)")
     token.add_argument("--sub", required=True)

@@ -42,6 +42,8 @@ class Settings:
     today: dt.date | None = None
     update_ttl_days: int = 30
     wellbeing_days: int = 14
+    min_cell_coordinator: int = 5
+    min_cell_ai: int = 11
 
     @property
     def is_dev(self) -> bool:
@@ -77,16 +79,18 @@ def _dev_key_file(data_dir: Path, name: str) -> str:
     return path.read_text().strip()
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def _positive_int(
+    env: Mapping[str, str], name: str, default: int, unit: str = "days", least: int = 1
+) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
         value = int(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number of days, got {raw!r}") from exc
-    if value < 1:
-        raise ConfigError(f"{name} must be at least 1")
+        raise ConfigError(f"{name} must be a whole number of {unit}, got {raw!r}") from exc
+    if value < least:
+        raise ConfigError(f"{name} must be at least {least}")
     return value
 
 
@@ -202,4 +206,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         today=today,
         update_ttl_days=_positive_int(env, "CIP_UPDATE_TTL_DAYS", 30),
         wellbeing_days=_positive_int(env, "CIP_WELLBEING_DAYS", 14),
+        # Small-cell floors; the directive's minCell (5) is a floor under both.
+        min_cell_coordinator=_positive_int(env, "CIP_MIN_CELL_COORDINATOR", 5, "people", 5),
+        min_cell_ai=_positive_int(env, "CIP_MIN_CELL_AI", 11, "people", 5),
     )
