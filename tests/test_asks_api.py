@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from resolvers.asks import purge_expired
+from resolvers.releases import release
 from tests.care_calls import (
     RANDOM_ID,
     coordinator,
@@ -162,3 +163,13 @@ def test_purge_expired_runs_on_its_own(
     assert not has_key(server, f"ask:{made['id']}")
     assert server.run(purge_expired(day + dt.timedelta(days=30))) == 0
     assert metrics(server, nbh)["gauge_asks_open"] == 0
+
+
+def test_a_release_purges_expired_asks_before_it_counts(
+    server: LiveServer, nbh: str, sub: str, day: dt.date
+) -> None:
+    ask(server, sub, nbh, "nobody read this before it expired")
+    as_of = dt.date(2026, 4, 5)  # the Sunday after the ask's expiry on 2026-04-01
+    payload, _ = server.run(release(nbh, as_of, 14, dt.date(2026, 4, 6)))
+    assert payload["gauges"]["openSupportAsks"] == 0
+    assert count(server, "cip_support_ask", f"neighborhood = '{nbh}'") == 0
