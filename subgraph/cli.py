@@ -190,6 +190,22 @@ def cmd_seed_resources(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(_: argparse.Namespace) -> int:
+    from subgraph.demo import DemoError, run_demo
+
+    settings = _settings()
+    if not settings.is_dev:
+        print("cip: `cip demo` is dev only; set CIP_ENV=dev", file=sys.stderr)
+        return 2
+    try:
+        text = asyncio.run(run_demo(settings, lambda line: print(f"  {line}")))
+    except DemoError as error:
+        print(f"cip: demo stopped: {error}; run it on a fresh CIP_DATA_DIR", file=sys.stderr)
+        return 1
+    print(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cip", description="CIP, the care subgraph")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -220,6 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=3600)
     seed = add("seed-resources", cmd_seed_resources, "load the global resource directory")
     seed.add_argument("--file", default=None, help="JSON file (default: the packaged defaults)")
+    add("demo", cmd_demo, "dev only: seed a demo neighbourhood and print tokens")
     return parser
 
 
