@@ -18,6 +18,7 @@ from schema.errors import error_shaping
 from schema.holds import HoldMutation, HoldQuery
 from schema.local_commons import LocalCommonsMutation
 from schema.repair import RepairMutation, RepairQuery
+from schema.resources import ResourceMutation, ResourceQuery
 from schema.scope import ScopeQuery
 
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
@@ -29,6 +30,7 @@ QUERY_PARTS: tuple[type, ...] = (
     AskQuery,
     HoldQuery,
     RepairQuery,
+    ResourceQuery,
 )
 MUTATION_PARTS: tuple[type, ...] = (
     CoordinatorSupportMutation,
@@ -36,6 +38,7 @@ MUTATION_PARTS: tuple[type, ...] = (
     HoldMutation,
     RepairMutation,
     LocalCommonsMutation,
+    ResourceMutation,
 )
 
 
