@@ -11,11 +11,13 @@ from resolvers import asks
 from resolvers.asks import AskFacts
 from resolvers.context import CareContext
 from schema.fields import coordinator_field, member_field, member_mutation
+from schema.notices import NOT_CLINICAL
 
 
 @strawberry.type(
     description="A member's quiet request for support, seen only by the asker and the "
     "neighbourhood's coordinators. It is deleted on expiry, withdrawal or when taken."
+    + NOT_CLINICAL
 )
 class SupportAsk:
     id: strawberry.ID

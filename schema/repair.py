@@ -13,6 +13,7 @@ from resolvers.repair import ClosedFacts, InviteFacts
 from resolvers.repair_rules import Closure, Role, Route, Stage
 from resolvers.repair_view import EntryFacts, PartyFacts, ThreadFacts
 from schema.fields import member_field, member_mutation
+from schema.notices import NOT_CLINICAL
 from schema.resources import CareResource
 
 RepairStage = strawberry.enum(
@@ -76,7 +77,8 @@ async def resolve_entries(
 
 @strawberry.type(
     description="A private, harmed-party-paced path through harm or conflict, seen only by "
-    "its parties and facilitator."
+    "its parties and facilitator. It is not mediation by professionals, not a legal process."
+    + NOT_CLINICAL
 )
 class RepairThread:
     id: strawberry.ID
