@@ -11,13 +11,14 @@ from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.circle_fields import CircleMutation, CircleQuery
 from schema.errors import error_shaping
 from schema.scope import ScopeQuery
 
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 
-QUERY_PARTS: tuple[type, ...] = (ScopeQuery,)
-MUTATION_PARTS: tuple[type, ...] = ()
+QUERY_PARTS: tuple[type, ...] = (ScopeQuery, CircleQuery)
+MUTATION_PARTS: tuple[type, ...] = (CircleMutation,)
 
 
 class CipSchema(strawberry.federation.Schema):
