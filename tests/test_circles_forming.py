@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
+from typing import Any
 
+import httpx
 import pytest
 
 from models import metrics
@@ -218,3 +221,42 @@ def test_hold_rules(server: LiveServer, nbh: str) -> None:
     # A hold is picked up once.
     assert form_from(server, coord.token, nbh, hold).codes == ["INVALID_TRANSITION"]
     assert circle_rows(server, nbh) == 1
+
+
+def test_racing_formations_from_one_hold(server: LiveServer, nbh: str) -> None:
+    """One hold, four simultaneous formations: one circle, one key, no stray key."""
+    coord = coordinator(server, nbh)
+    hold = make_hold(server, coord.sub, nbh, 0)
+    payload = {
+        "neighborhood": nbh,
+        "focus": "x",
+        "displayName": "A",
+        "role": "FACILITATOR",
+        "fromHold": hold,
+    }
+
+    async def race() -> list[dict[str, Any]]:
+        async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as client:
+
+            async def one() -> dict[str, Any]:
+                resp = await client.post(
+                    "/graphql",
+                    json={"query": FORM, "variables": {"input": payload}},
+                    headers={"Authorization": f"Bearer {coord.token}"},
+                )
+                body: dict[str, Any] = resp.json()
+                return body
+
+            return list(await asyncio.gather(*(one() for _ in range(4))))
+
+    bodies = asyncio.run(race())
+    formed = [b["data"]["formCircle"]["id"] for b in bodies if not b.get("errors")]
+    refused = [b["errors"][0]["extensions"]["code"] for b in bodies if b.get("errors")]
+    assert len(formed) == 1 and refused == ["INVALID_TRANSITION"] * 3
+    circles = server.sql(f"SELECT id FROM cip_circle WHERE neighborhood = '{nbh}'")
+    assert [str(r[0]) for r in circles] == formed
+    assert metric_sum(server, nbh, metrics.HOLD_PICKED_UP) == 1
+    owners = {
+        r[0] for r in server.sql("SELECT owner FROM cip_data_key WHERE owner LIKE 'circle:%'")
+    }
+    assert owners == {f"circle:{r[0]}" for r in server.sql("SELECT id FROM cip_circle")}
