@@ -10,7 +10,7 @@ import uuid
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from models import metrics
+from models import db, metrics
 from models.circles import Circle, CircleInvite, CircleMember, CircleUpdate, RotaSlot
 from models.errors import NotFound
 from resolvers import circle_rules as rules
@@ -58,6 +58,7 @@ async def close_circle(ctx: CareContext, raw_id: str) -> bool:
         )
         await count_if_coordinator(ctx, mine.role, circle.neighborhood, today)
         await destroy(ctx, circle, today)
+    await db.scrub_deleted()
     return True
 
 
@@ -74,6 +75,7 @@ async def leave_circle(ctx: CareContext, raw_id: str) -> bool:
         await count_if_coordinator(ctx, mine.role, circle.neighborhood, today)
         if not await CircleMember.filter(circle_id=circle.id).exists():
             await destroy(ctx, circle, today)
+    await db.scrub_deleted()
     return True
 
 
@@ -82,8 +84,11 @@ async def purge_expired(today: dt.date, update_ttl_days: int = 30) -> dict[str, 
     in every circle. Read paths purge what they touch; this is for a periodic job."""
     oldest_slot = today - dt.timedelta(days=update_ttl_days)
     async with in_transaction("default"):
-        return {
+        purged = {
             "updates": await CircleUpdate.filter(expires_on__lte=today).delete(),
             "invites": await CircleInvite.filter(expires_on__lte=today).delete(),
             "rota_slots": await RotaSlot.filter(on__lt=oldest_slot).delete(),
         }
+    if any(purged.values()):
+        await db.scrub_deleted()
+    return purged

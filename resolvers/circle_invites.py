@@ -12,7 +12,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from models import metrics
+from models import db, metrics
 from models.circles import Circle, CircleInvite, CircleMember
 from models.errors import CircleFull, Forbidden, InvalidTransition, InviteInvalid
 from models.pseudonym import code_hash
@@ -140,4 +140,6 @@ async def join_circle(ctx: CareContext, raw_code: str, raw_name: str) -> CircleV
             await count_if_coordinator(ctx, role, circle.neighborhood, today)
     except IntegrityError as exc:  # the same member joining twice at once
         raise InvalidTransition("You are already in this circle.") from exc
+    if role is rules.Role.FACILITATOR:
+        await db.scrub_deleted()  # the previous facilitator's name was deleted
     return await circle_view(ctx, circle, member)

@@ -12,6 +12,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 
+from models import db
 from models.circles import CircleMember, CircleUpdate, RotaSlot
 from models.errors import NotFound
 from resolvers.circle_access import (
@@ -82,7 +83,9 @@ async def members_of(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> list[
 
 async def purge_updates(circle_ids: Sequence[uuid.UUID], today: dt.date) -> None:
     """Expired updates are deleted, not hidden, whenever a read touches their circle."""
-    await CircleUpdate.filter(circle_id__in=list(set(circle_ids)), expires_on__lte=today).delete()
+    expired = CircleUpdate.filter(circle_id__in=list(set(circle_ids)), expires_on__lte=today)
+    if await expired.delete():
+        await db.scrub_deleted()
 
 
 async def updates_of(
@@ -127,7 +130,8 @@ async def rota_of(ctx: CareContext, keys: Sequence[RotaKey]) -> list[list[SlotVi
     today = ctx.clock.today()
     oldest = today - dt.timedelta(days=ctx.policy.update_ttl_days)
     circle_ids = list({c for c, _, _ in keys})
-    await RotaSlot.filter(circle_id__in=circle_ids, on__lt=oldest).delete()
+    if await RotaSlot.filter(circle_id__in=circle_ids, on__lt=oldest).delete():
+        await db.scrub_deleted()
     await _preload(ctx, circle_ids)
     ranges: dict[tuple[dt.date, dt.date | None], list[uuid.UUID]] = defaultdict(list)
     for cid, start, end in keys:

@@ -12,6 +12,7 @@ from tests.circles import (
     LEAVE,
     PAUSE,
     POST,
+    UPDATES,
     Person,
     actions,
     add_member,
@@ -21,6 +22,7 @@ from tests.circles import (
     member,
     metric_sum,
     ok,
+    subject_of,
 )
 from tests.support import LiveServer
 
@@ -164,3 +166,60 @@ def test_leaving_does_not_close_a_circle_with_people(server: LiveServer, nbh: st
         assert ok(server.gql(CIRCLE, {"id": cid}, token=coord.token))["circle"]["members"]
     finally:
         server.clock.set(None)
+
+
+def blobs(server: LiveServer, cid: str) -> list[bytes]:
+    """Every ciphertext of the circle and its wrapped key, as stored."""
+    queries = [
+        f"SELECT focus_sealed FROM cip_circle WHERE id = '{cid}'",
+        f"SELECT name_sealed FROM cip_circle_member WHERE circle_id = '{cid}'",
+        f"SELECT body_sealed FROM cip_circle_update WHERE circle_id = '{cid}'",
+        f"SELECT task_sealed FROM cip_rota_slot WHERE circle_id = '{cid}'",
+        f"SELECT wrapped FROM cip_data_key WHERE owner = 'circle:{cid}'",
+    ]
+    return [bytes(row[0]) for q in queries for row in server.sql(q)]
+
+
+def in_dump(blob: bytes, dump: bytes) -> bool:
+    # SQLite files hold the bytes; pg_dump writes bytea as hex.
+    return blob in dump or blob.hex().encode() in dump
+
+
+def test_no_remnant_of_a_closed_circle_in_a_dump(server: LiveServer, nbh: str) -> None:
+    cid, coord, _, _ = full_circle(server, nbh)
+    stored = blobs(server, cid)
+    assert len(stored) == 7  # focus, 3 names, update, task, key
+    dump = server.dump()
+    assert all(in_dump(b, dump) for b in stored)
+    ok(server.gql(CLOSE, {"id": cid}, token=coord.token))
+    dump = server.dump()
+    assert not any(in_dump(b, dump) for b in stored)
+
+
+def test_no_remnant_of_an_expired_update_in_a_dump(server: LiveServer, nbh: str) -> None:
+    cid, _, sam, _ = full_circle(server, nbh)
+    [blob] = [
+        bytes(r[0])
+        for r in server.sql(f"SELECT body_sealed FROM cip_circle_update WHERE circle_id = '{cid}'")
+    ]
+    server.clock.set(server.clock.today() + dt.timedelta(days=30))
+    try:
+        data = ok(server.gql(UPDATES, {"id": cid}, token=sam.token))
+    finally:
+        server.clock.set(None)
+    assert data["circle"]["updates"] == []
+    assert not in_dump(blob, server.dump())
+
+
+def test_a_leavers_name_leaves_no_remnant(server: LiveServer, nbh: str) -> None:
+    cid, _, _, kim = full_circle(server, nbh)
+    me = subject_of(server, kim.sub)
+    [blob] = [
+        bytes(r[0])
+        for r in server.sql(
+            f"SELECT name_sealed FROM cip_circle_member WHERE circle_id = '{cid}' "
+            f"AND member = '{me}'"
+        )
+    ]
+    ok(server.gql(LEAVE, {"id": cid}, token=kim.token))
+    assert not in_dump(blob, server.dump())
