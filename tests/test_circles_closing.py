@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from models import metrics
+from models.sealing import Sealer, SealError, row_aad
 from tests.circles import (
     ADD_SLOT,
     CIRCLE,
@@ -223,3 +226,18 @@ def test_a_leavers_name_leaves_no_remnant(server: LiveServer, nbh: str) -> None:
     ]
     ok(server.gql(LEAVE, {"id": cid}, token=kim.token))
     assert not in_dump(blob, server.dump())
+
+
+def test_a_closed_circles_ciphertext_cannot_be_opened(server: LiveServer, nbh: str) -> None:
+    coord = coordinator(server, nbh)
+    cid = form(server, coord, nbh, focus="kept in a backup")["id"]
+    blob = bytes(server.sql(f"SELECT focus_sealed FROM cip_circle WHERE id = '{cid}'")[0][0])
+
+    async def open_focus() -> str:
+        sealer = Sealer(server.settings.master_key, server.clock)
+        return await sealer.open(f"circle:{cid}", row_aad("cip_circle", cid, "focus"), blob)
+
+    assert server.run(open_focus()) == "kept in a backup"
+    ok(server.gql(CLOSE, {"id": cid}, token=coord.token))
+    with pytest.raises(SealError):
+        server.run(open_focus())
