@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from models import metrics
-from tests.circles import JOIN, coordinator, form, invite, member, metric_sum
+from tests.circles import JOIN, LEAVE, add_member, coordinator, form, invite, member, metric_sum
 from tests.support import LiveServer
 
 JOINERS = 12
@@ -63,3 +63,29 @@ def test_one_code_used_by_many_at_once_admits_one(server: LiveServer, nbh: str) 
         "ok" if not b.get("errors") else b["errors"][0]["extensions"]["code"] for b in bodies
     )
     assert outcomes == Counter({"ok": 1, "INVITE_INVALID": 5})
+
+
+async def post_all(base_url: str, query: str, calls: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+
+        async def one(token: str, variables: dict[str, Any]) -> Any:
+            resp = await client.post(
+                "/graphql",
+                json={"query": query, "variables": variables},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            return resp.json()
+
+        return list(await asyncio.gather(*(one(t, v) for t, v in calls)))
+
+
+def test_everyone_leaving_at_once_closes_the_circle_once(server: LiveServer, nbh: str) -> None:
+    kim = member(server)
+    cid = form(server, kim, nbh, role="SUPPORTER")["id"]
+    people = [kim] + [add_member(server, kim, cid) for _ in range(4)]
+    bodies = asyncio.run(post_all(server.base_url, LEAVE, [(p.token, {"id": cid}) for p in people]))
+    assert all(b.get("errors") is None and b["data"]["leaveCircle"] is True for b in bodies)
+    assert server.sql(f"SELECT COUNT(*) FROM cip_circle WHERE id = '{cid}'")[0][0] == 0
+    assert server.sql(f"SELECT COUNT(*) FROM cip_data_key WHERE owner = 'circle:{cid}'")[0][0] == 0
+    assert metric_sum(server, nbh, metrics.CIRCLE_CLOSED) == 1
+    assert metric_sum(server, nbh, metrics.GAUGE_CIRCLES_ACTIVE) == 0
