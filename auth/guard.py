@@ -2,12 +2,16 @@
 
 ``@authenticated`` means a verified token; ``@requiresScopes`` means one of its scope sets;
 an AI-layer client (``cip:aggregate:read`` only) may read nothing but ``@aggregateOnly`` fields
-and public ones. Rules are decided by ``authorize``, a pure function.
+and public ones. On an ``@aggregateOnly`` field the token's ``nbh`` must also cover the
+``neighborhood`` argument (or every id of a ``neighborhoods`` list), and the result's counts
+are shown by the caller's class (``auth/privacy.py``): exact with the coordinator floor, or
+rounded with the AI-layer floor, never below the directive's ``minCell``. Rules are decided by
+``authorize`` and ``cell_policy``, pure functions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,8 +19,10 @@ from strawberry.extensions.field_extension import FieldExtension
 from strawberry.federation.schema_directives import Authenticated, RequiresScopes
 from strawberry.types import Info
 from strawberry.types.field import StrawberryField
+from strawberry.types.unset import UNSET
 
 from auth.directives import AggregateOnly
+from auth.privacy import CellPolicy, release_tree
 from auth.viewer import Viewer
 from models.errors import Forbidden, Unauthenticated
 
@@ -46,8 +52,22 @@ def rule_for(directives: Iterable[object]) -> FieldRule:
     return FieldRule(authenticated=authenticated, scope_sets=scope_sets, min_cell=min_cell)
 
 
-def authorize(viewer: Viewer, rule: FieldRule) -> None:
-    """Raise Unauthenticated or Forbidden when ``viewer`` may not resolve a field with ``rule``."""
+def field_neighborhoods(arguments: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The neighbourhoods a field's arguments name; None when they name none (or a null list)."""
+    if arguments.get("neighborhood") is not None:
+        return (str(arguments["neighborhood"]),)
+    listed = arguments.get("neighborhoods")
+    if listed is None or listed is UNSET:
+        return None
+    return tuple(str(n) for n in listed)
+
+
+def authorize(viewer: Viewer, rule: FieldRule, neighborhoods: Iterable[str] | None = None) -> None:
+    """Raise Unauthenticated or Forbidden when ``viewer`` may not resolve a field with ``rule``.
+
+    ``neighborhoods`` are those the field's arguments name; on an aggregate field the token
+    must act for each of them.
+    """
     if rule.public:
         return
     if not viewer.authenticated:
@@ -56,6 +76,36 @@ def authorize(viewer: Viewer, rule: FieldRule) -> None:
         raise Forbidden()
     if viewer.is_aggregate_client and rule.min_cell is None:
         raise Forbidden("AI-layer clients may read aggregate fields only.")
+    if rule.min_cell is not None and neighborhoods is not None:
+        if not all(viewer.acts_for(n) for n in neighborhoods):
+            raise Forbidden("Your token does not act for this neighbourhood.")
+
+
+def cell_policy(
+    viewer: Viewer,
+    rule: FieldRule,
+    *,
+    min_cell_coordinator: int,
+    min_cell_ai: int,
+    rounding_key: bytes,
+) -> CellPolicy:
+    """How an authorized caller sees counts: settings may raise the directive's floor, never
+    lower it. Coordinators see exact counts; everyone else (AI-layer clients) rounded ones."""
+    floor = rule.min_cell or 0
+    if viewer.is_coordinator:
+        return CellPolicy(min_cell=max(floor, min_cell_coordinator))
+    return CellPolicy(min_cell=max(floor, min_cell_ai), rounding_key=rounding_key)
+
+
+def _cells(info: Info, rule: FieldRule) -> CellPolicy:
+    policy = info.context.policy
+    return cell_policy(
+        info.context.viewer,
+        rule,
+        min_cell_coordinator=policy.min_cell_coordinator,
+        min_cell_ai=policy.min_cell_ai,
+        rounding_key=policy.rounding_key,
+    )
 
 
 class DirectiveGuard(FieldExtension):
@@ -67,11 +117,17 @@ class DirectiveGuard(FieldExtension):
         self.rule = rule_for(field.directives)
 
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
-        authorize(info.context.viewer, self.rule)
-        return next_(source, info, **kwargs)
+        authorize(info.context.viewer, self.rule, field_neighborhoods(kwargs))
+        result = next_(source, info, **kwargs)
+        if self.rule.min_cell is not None:
+            release_tree(result, _cells(info, self.rule))
+        return result
 
     async def resolve_async(
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
     ) -> Any:
-        authorize(info.context.viewer, self.rule)
-        return await next_(source, info, **kwargs)
+        authorize(info.context.viewer, self.rule, field_neighborhoods(kwargs))
+        result = await next_(source, info, **kwargs)
+        if self.rule.min_cell is not None:
+            release_tree(result, _cells(info, self.rule))
+        return result

@@ -17,6 +17,13 @@ class Policy:
     pseudonym_key: bytes
     issuer: str
     update_ttl_days: int = 30
+    wellbeing_days: int = 14
+    min_cell_coordinator: int = 5
+    min_cell_ai: int = 11
+    rounding_key: bytes = b""  # the aggregate rounding key (auth.privacy.rounding_key)
+    # Local Commons's GraphQL endpoint for the outbound calls; None: they answer unavailable.
+    local_commons_url: str | None = None
+    local_commons_timeout: float = 10.0
 
 
 @dataclass

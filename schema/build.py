@@ -11,14 +11,26 @@ from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.care_view import CareViewQuery
 from schema.circle_fields import CircleMutation, CircleQuery
+from schema.coordinator_support import CoordinatorSupportMutation, CoordinatorSupportQuery
 from schema.errors import error_shaping
+from schema.local_commons import LocalCommonsMutation
 from schema.scope import ScopeQuery
 
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 
-QUERY_PARTS: tuple[type, ...] = (ScopeQuery, CircleQuery)
-MUTATION_PARTS: tuple[type, ...] = (CircleMutation,)
+QUERY_PARTS: tuple[type, ...] = (
+    ScopeQuery,
+    CareViewQuery,
+    CoordinatorSupportQuery,
+    CircleQuery,
+)
+MUTATION_PARTS: tuple[type, ...] = (
+    CoordinatorSupportMutation,
+    LocalCommonsMutation,
+    CircleMutation,
+)
 
 
 class CipSchema(strawberry.federation.Schema):

@@ -20,9 +20,10 @@ from models import db
 from models.clock import Clock
 from models.errors import Unauthenticated
 from models.sealing import Sealer
-from resolvers.context import CareContext, Policy
+from resolvers.context import CareContext
 from schema.build import build_schema
 from subgraph.graphiql import ASSETS_DIR, graphiql_page
+from subgraph.policy import policy_from
 from subgraph.settings import Settings
 
 ASSETS_PREFIX = "/graphiql-assets"
@@ -45,11 +46,7 @@ class CipGraphQL(GraphQL[CareContext, None]):
         super().__init__(build_schema(dev=settings.is_dev), graphql_ide=None)
         self._settings = settings
         self._clock = clock
-        self._policy = Policy(
-            pseudonym_key=settings.pseudonym_key,
-            issuer=settings.jwt_issuer,
-            update_ttl_days=settings.update_ttl_days,
-        )
+        self._policy = policy_from(settings)
 
     async def get_context(self, request: Any, response: Any) -> CareContext:  # noqa: ARG002
         return CareContext(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -71,6 +72,53 @@ def cmd_export_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_release(args: argparse.Namespace) -> int:
+    from models.clock import Clock
+    from resolvers import releases
+
+    settings = _settings()
+    today = Clock(settings.today).today()
+    last = releases.last_complete_week_end(today)
+    if args.week:
+        try:
+            as_of = releases.week_end(args.week)
+        except ValueError as error:
+            print(f"cip: {error}", file=sys.stderr)
+            return 2
+        if as_of > last:
+            print(f"cip: week {releases.iso_week(as_of)} is not complete yet", file=sys.stderr)
+            return 2
+    else:
+        as_of = last
+    _migrate(settings)
+    computed, stored, neighborhoods = asyncio.run(_release_all(settings, as_of, today))
+    print(
+        f"cip: week {releases.iso_week(as_of)}: {computed + stored} releases for "
+        f"{neighborhoods} neighbourhoods ({computed} computed, {stored} already stored)"
+    )
+    return 0
+
+
+async def _release_all(settings: Settings, as_of: dt.date, today: dt.date) -> tuple[int, int, int]:
+    from models import db
+    from resolvers import releases
+
+    await db.open_db(db.tortoise_config(settings.database_url, settings.keystore_url))
+    computed = stored = 0
+    try:
+        neighborhoods = await releases.neighborhoods_with_rows()
+        week = releases.iso_week(as_of)
+        for neighborhood in neighborhoods:
+            for window in releases.WINDOWS:
+                _, fresh = await releases.release(neighborhood, as_of, window, today)
+                computed, stored = computed + fresh, stored + (not fresh)
+                state = "computed" if fresh else "already stored"
+                print(f"cip: release {neighborhood} {week} window {window}: {state}", flush=True)
+    finally:
+        await db.close_db()
+    return computed, stored, len(neighborhoods)
+
+
 def cmd_keygen(_: argparse.Namespace) -> int:
     print(f"CIP_PSEUDONYM_KEY={new_key()}")
     print(f"CIP_MASTER_KEY={new_key()}")
@@ -102,6 +150,90 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_seed_resources(args: argparse.Namespace) -> int:
+    from models import db
+    from resolvers.resource_seed import (
+        DEFAULT_FILE,
+        ResourceFileError,
+        parse_resource_file,
+        placeholders,
+        seed_global,
+    )
+
+    settings = _settings()
+    path = Path(args.file) if args.file else DEFAULT_FILE
+    try:
+        entries = parse_resource_file(path.read_text(), source=str(path))
+    except OSError as error:
+        print(f"cip: cannot read {path}: {error.strerror}; pass --file PATH", file=sys.stderr)
+        return 2
+    except ResourceFileError as error:
+        print(f"cip: {error}", file=sys.stderr)
+        return 2
+    config = db.tortoise_config(settings.database_url, settings.keystore_url)
+
+    async def seed() -> tuple[int, int]:
+        await db.migrate(config)
+        await db.open_db(config)
+        try:
+            return await seed_global(entries, progress=lambda line: print(f"  {line}"))
+        finally:
+            await db.close_db()
+
+    print(f"cip: seeding {len(entries)} global resources from {path}")
+    added, replaced = asyncio.run(seed())
+    todo = placeholders(entries)
+    note = (
+        f"; {len(todo)} still have REPLACE-ME contacts: edit {path} and run again" if todo else ""
+    )
+    print(f"cip: {added} added, {replaced} replaced{note}")
+    return 0
+
+
+def cmd_demo(_: argparse.Namespace) -> int:
+    from subgraph.demo import DemoError, run_demo
+
+    settings = _settings()
+    if not settings.is_dev:
+        print("cip: `cip demo` is dev only; set CIP_ENV=dev", file=sys.stderr)
+        return 2
+    try:
+        text = asyncio.run(run_demo(settings, lambda line: print(f"  {line}")))
+    except DemoError as error:
+        print(f"cip: demo stopped: {error}; run it on a fresh CIP_DATA_DIR", file=sys.stderr)
+        return 1
+    print(text)
+    return 0
+
+
+def cmd_check_partition(args: argparse.Namespace) -> int:
+    from subgraph.composition import ToolingError, check_partition
+
+    config = Path(args.config)
+    if not config.is_file():
+        print(f"cip: {config} does not exist", file=sys.stderr)
+        return 2
+    try:
+        report = check_partition(config)
+    except ToolingError as error:
+        print(f"cip: cannot check the partition: {error}", file=sys.stderr)
+        return 2
+    if not report.ok:
+        for reason in report.reasons:
+            print(f"cip: partition broken: {reason}", file=sys.stderr)
+        print(f"cip: partition check failed ({len(report.reasons)} reasons)", file=sys.stderr)
+        return 1
+    libraries = ", ".join(f"{c.library} {c.version}" for c in report.compositions)
+    names = ", ".join(report.subgraphs)
+    print(f"cip: partition holds: {names} composed with {libraries}", file=sys.stderr)
+    if args.supergraph_out:
+        out = Path(args.supergraph_out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(report.supergraph_sdl or "")
+        print(f"cip: supergraph written to {out}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cip", description="CIP, the care subgraph")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,12 +252,28 @@ def build_parser() -> argparse.ArgumentParser:
     add("migrate", cmd_migrate, "apply pending migrations")
     export = add("export-schema", cmd_export_schema, "write the federated SDL")
     export.add_argument("path", nargs="?", default=DEFAULT_SCHEMA_PATH)
+    release = add("release", cmd_release, "compute and store the weekly aggregate releases")
+    release.add_argument(
+        "--week", help="YYYY-Www or a day in the week (default: the last complete week)"
+    )
     add("keygen", cmd_keygen, "print a fresh CIP_PSEUDONYM_KEY and CIP_MASTER_KEY")
     token = add("token", cmd_token, "print a signed dev JWT (dev only)")
     token.add_argument("--sub", required=True)
     token.add_argument("--scope", default="")
     token.add_argument("--nbh", default="")
     token.add_argument("--ttl", type=int, default=3600)
+    seed = add("seed-resources", cmd_seed_resources, "load the global resource directory")
+    seed.add_argument("--file", default=None, help="JSON file (default: the packaged defaults)")
+    add("demo", cmd_demo, "dev only: seed a demo neighbourhood and print tokens")
+    check = add(
+        "check-partition",
+        cmd_check_partition,
+        "compose the supergraph with the npm composition libraries and check the partition",
+    )
+    check.add_argument("--config", default="supergraph.yaml", help="rover-format config")
+    check.add_argument(
+        "--supergraph-out", default=None, help="write the composed supergraph here when it holds"
+    )
     return parser
 
 

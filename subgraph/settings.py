@@ -41,6 +41,9 @@ class Settings:
     local_commons_url: str | None
     today: dt.date | None = None
     update_ttl_days: int = 30
+    wellbeing_days: int = 14
+    min_cell_coordinator: int = 5
+    min_cell_ai: int = 11
 
     @property
     def is_dev(self) -> bool:
@@ -76,16 +79,18 @@ def _dev_key_file(data_dir: Path, name: str) -> str:
     return path.read_text().strip()
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def _positive_int(
+    env: Mapping[str, str], name: str, default: int, unit: str = "days", least: int = 1
+) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
         value = int(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number of days, got {raw!r}") from exc
-    if value < 1:
-        raise ConfigError(f"{name} must be at least 1")
+        raise ConfigError(f"{name} must be a whole number of {unit}, got {raw!r}") from exc
+    if value < least:
+        raise ConfigError(f"{name} must be at least {least}")
     return value
 
 
@@ -113,6 +118,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     )
     keystore_raw = env.get("CIP_KEYSTORE_URL") or None
     keystore_url = _database_url("CIP_KEYSTORE_URL", keystore_raw) if keystore_raw else None
+    for url in (database_url, keystore_url):
+        if url and url.startswith("sqlite://") and ":memory:" not in url:
+            Path(url[len("sqlite://") :]).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     keys: dict[str, bytes] = {}
     for name, file in (("CIP_PSEUDONYM_KEY", "pseudonym.key"), ("CIP_MASTER_KEY", "master.key")):
@@ -197,4 +205,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         local_commons_url=local_commons,
         today=today,
         update_ttl_days=_positive_int(env, "CIP_UPDATE_TTL_DAYS", 30),
+        wellbeing_days=_positive_int(env, "CIP_WELLBEING_DAYS", 14),
+        # Small-cell floors; the directive's minCell (5) is a floor under both.
+        min_cell_coordinator=_positive_int(env, "CIP_MIN_CELL_COORDINATOR", 5, "people", 5),
+        min_cell_ai=_positive_int(env, "CIP_MIN_CELL_AI", 11, "people", 5),
     )

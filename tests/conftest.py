@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.federation.fake_local_commons import FakeLocalCommons
 from tests.support import FreshPostgres, LiveServer, dev_env
 
 BACKENDS = ["sqlite", "postgres"]
@@ -17,7 +18,19 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def local_commons() -> Iterator[FakeLocalCommons]:
+    """A fake Local Commons subgraph that records what it receives (CIP_LOCAL_COMMONS_URL)."""
+    fake = FakeLocalCommons().start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
+
+
+@pytest.fixture(scope="session")
+def server(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, local_commons: FakeLocalCommons
+) -> Iterator[LiveServer]:
     """One live server per backend for the session; tests keep apart by unique names."""
     data_dir: Path = tmp_path_factory.mktemp(f"cip-{backend}")
     pg: FreshPostgres | None = None
@@ -26,7 +39,8 @@ def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[L
     else:
         pg = FreshPostgres()
         url = pg.create()
-    live = LiveServer(dev_env(data_dir, url), backend).start()
+    env = dev_env(data_dir, url, CIP_LOCAL_COMMONS_URL=local_commons.url)
+    live = LiveServer(env, backend).start()
     try:
         yield live
     finally:

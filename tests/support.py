@@ -196,8 +196,11 @@ class LiveServer:
         """Rows from the main database over a connection of its own (not the app's)."""
         url = self.settings.database_url
         if url.startswith("sqlite://"):
-            with sqlite3.connect(url[len("sqlite://") :]) as conn:
+            conn = sqlite3.connect(url[len("sqlite://") :])
+            try:
                 return [tuple(r) for r in conn.execute(query).fetchall()]
+            finally:
+                conn.close()
 
         async def fetch() -> list[tuple[Any, ...]]:
             conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
@@ -213,8 +216,12 @@ class LiveServer:
         url = self.settings.database_url
         if url.startswith("sqlite://"):
             path = Path(url[len("sqlite://") :])
-            parts = [path, Path(f"{path}-wal"), Path(f"{path}-journal")]
-            return b"".join(p.read_bytes() for p in parts if p.exists())
+            parts = [str(p) for p in (path, Path(f"{path}-wal"), Path(f"{path}-journal"))]
+            # Read the raw files in another process: closing a descriptor of this process on
+            # a SQLite file drops every POSIX lock SQLite holds on it here (and corrupts).
+            return subprocess.run(
+                ["cat", *[p for p in parts if Path(p).exists()]], check=True, capture_output=True
+            ).stdout
         pg_dump = shutil.which("pg_dump")
         assert pg_dump, "pg_dump is needed for database dumps"
         return subprocess.run(

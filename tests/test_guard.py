@@ -11,13 +11,17 @@ from auth.directives import AggregateOnly
 from auth.guard import DirectiveGuard, FieldRule, authorize, rule_for
 from auth.viewer import AGGREGATE_READ, ANONYMOUS, COORDINATOR, Viewer
 from models.errors import Forbidden, Unauthenticated
+from resolvers.context import Policy
 from schema.errors import error_shaping
 from schema.fields import member_field, public_field
+
+POLICY = Policy(pseudonym_key=b"k" * 32, issuer="test", rounding_key=b"r" * 32)
 
 
 @dataclass
 class Ctx:
     viewer: Viewer
+    policy: Policy = POLICY
 
 
 async def _mine() -> str:

@@ -106,3 +106,18 @@ def test_postgresql_scheme_is_accepted(tmp_path: Path) -> None:
 def test_cip_today_fixes_the_clock_in_dev(tmp_path: Path) -> None:
     settings = load_settings({"CIP_DATA_DIR": str(tmp_path), "CIP_TODAY": "2026-03-04"})
     assert settings.today is not None and settings.today.isoformat() == "2026-03-04"
+
+
+def test_small_cell_floors(tmp_path: Path) -> None:
+    env = {"CIP_DATA_DIR": str(tmp_path)}
+    defaults = load_settings(env)
+    assert (defaults.min_cell_coordinator, defaults.min_cell_ai) == (5, 11)
+    raised = load_settings({**env, "CIP_MIN_CELL_COORDINATOR": "7", "CIP_MIN_CELL_AI": "20"})
+    assert (raised.min_cell_coordinator, raised.min_cell_ai) == (7, 20)
+    for name, value, message in [
+        ("CIP_MIN_CELL_COORDINATOR", "4", "CIP_MIN_CELL_COORDINATOR must be at least 5"),
+        ("CIP_MIN_CELL_AI", "3", "CIP_MIN_CELL_AI must be at least 5"),
+        ("CIP_MIN_CELL_AI", "many", "CIP_MIN_CELL_AI must be a whole number of people"),
+    ]:
+        with pytest.raises(ConfigError, match=message):
+            load_settings({**env, name: value})

@@ -1,0 +1,100 @@
+"""Seeding the global resource directory from an operator-edited JSON file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tortoise.transactions import in_transaction
+
+from models.support import CareResource
+
+DEFAULT_FILE = Path(__file__).resolve().parent.parent / "models" / "data" / "resources.default.json"
+RESOURCE_KINDS = (
+    "CRISIS_LINE",
+    "CLINICAL",
+    "MENTAL_HEALTH",
+    "DOMESTIC_VIOLENCE",
+    "HOUSING",
+    "LEGAL",
+    "GRIEF",
+    "OTHER",
+)
+PLACEHOLDER = "REPLACE-ME"
+
+
+class ResourceFileError(Exception):
+    """The file cannot be seeded; the message names the entry and what to fix."""
+
+
+@dataclass(frozen=True)
+class SeedEntry:
+    name: str
+    kind: str
+    contact: str
+    description: str | None
+
+
+def parse_resource_file(text: str, *, source: str = "resources file") -> list[SeedEntry]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ResourceFileError(f"{source} is not valid JSON (line {exc.lineno})") from exc
+    items = document.get("resources") if isinstance(document, dict) else None
+    if not isinstance(items, list) or not items:
+        raise ResourceFileError(f'{source} needs a non-empty "resources" list')
+    entries = []
+    for i, item in enumerate(items, 1):
+        if not isinstance(item, dict):
+            raise ResourceFileError(f"{source}: entry {i} is not an object")
+        name, kind, contact = item.get("name"), item.get("kind"), item.get("contact")
+        description = item.get("description")
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            raise ResourceFileError(f"{source}: entry {i} needs a name (1-200 characters)")
+        if kind not in RESOURCE_KINDS:
+            raise ResourceFileError(
+                f"{source}: entry {i} ({name}) has kind {kind!r}; use one of "
+                + ", ".join(RESOURCE_KINDS)
+            )
+        if not isinstance(contact, str) or not contact.strip() or len(contact) > 500:
+            raise ResourceFileError(f"{source}: entry {i} ({name}) needs a contact")
+        if description is not None and not isinstance(description, str):
+            raise ResourceFileError(f"{source}: entry {i} ({name}) description must be text")
+        entries.append(SeedEntry(name.strip(), kind, contact.strip(), description))
+    return entries
+
+
+def placeholders(entries: list[SeedEntry]) -> list[str]:
+    """Names of entries whose contact still says REPLACE-ME."""
+    return [e.name for e in entries if PLACEHOLDER in e.contact]
+
+
+async def seed_global(
+    entries: list[SeedEntry], progress: Callable[[str], None] | None = None
+) -> tuple[int, int]:
+    """Insert global entries, replacing global entries of the same name. (added, replaced)."""
+    added = replaced = 0
+    async with in_transaction():
+        for entry in entries:
+            fields = {
+                "kind": entry.kind,
+                "contact": entry.contact,
+                "description": entry.description,
+            }
+            updated = await CareResource.filter(neighborhood=None, name=entry.name).update(**fields)
+            if updated:
+                replaced += 1
+            else:
+                await CareResource.create(
+                    neighborhood=None,
+                    name=entry.name,
+                    kind=entry.kind,
+                    contact=entry.contact,
+                    description=entry.description,
+                )
+                added += 1
+            if progress is not None:
+                progress(f"{entry.kind:<18} {entry.name}")
+    return added, replaced

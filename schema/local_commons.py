@@ -1,0 +1,65 @@
+"""The Local Commons interface: raiseStewardAlert (and the types requestLocalCommonsHelp uses)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers import local_commons
+from resolvers.context import CareContext
+from schema.fields import member_mutation
+
+
+@strawberry.enum(description="How soon the neighbourhood's stewards are needed.")
+class Urgency(Enum):
+    SOON = "SOON"
+    TODAY = "TODAY"
+    NOW = "NOW"
+
+
+@strawberry.input(description="What a circle member asks Local Commons for; sent as typed.")
+class HelpRequestInput:
+    title: str
+    details: str
+    # UNSET, not None: the contract declares no default for neededOn.
+    needed_on: dt.date | None = strawberry.UNSET
+
+    def to_request(self) -> local_commons.HelpRequest:
+        needed_on = self.needed_on if isinstance(self.needed_on, dt.date) else None
+        return local_commons.HelpRequest(
+            title=self.title, details=self.details, needed_on=needed_on
+        )
+
+
+@strawberry.type(description="What Local Commons answered. CIP keeps no copy and no link to it.")
+class HelpRequestReceipt:
+    forwarded: bool
+    local_commons_reference: str | None
+
+    @classmethod
+    def from_receipt(cls, receipt: local_commons.HelpReceipt) -> HelpRequestReceipt:
+        return cls(
+            forwarded=receipt.forwarded,
+            local_commons_reference=receipt.local_commons_reference,
+        )
+
+
+async def resolve_raise_steward_alert(
+    info: Info[CareContext, None], neighborhood: strawberry.ID, urgency: Urgency
+) -> bool:
+    return await local_commons.raise_steward_alert(
+        info.context, str(neighborhood), local_commons.Urgency(urgency.value)
+    )
+
+
+@strawberry.type
+class LocalCommonsMutation:
+    raise_steward_alert: bool = member_mutation(
+        resolve_raise_steward_alert,
+        description="Coordinators of the neighbourhood: alert its Local Commons stewards. Only "
+        "the neighbourhood and the urgency are sent, with the caller's own token; CIP keeps "
+        "nothing of it.",
+    )

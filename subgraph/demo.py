@@ -1,0 +1,281 @@
+"""`cip demo` (dev only): a demo neighbourhood made through the real operations.
+
+Every write goes through the GraphQL schema as a signed-in caller would make it, with the
+service clock moved day by day over the five weeks before today, so the coordination view has
+a complete week to release. Then it prints tokens and ready-to-paste queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from auth.devtokens import mint_dev_token
+from auth.viewer import AGGREGATE_READ, COORDINATOR, Viewer
+from models import db
+from models.circles import Circle
+from models.clock import Clock
+from models.pseudonym import pseudonym
+from models.sealing import Sealer
+from resolvers.context import CareContext
+from schema.build import CipSchema, build_schema
+from subgraph.policy import policy_from
+from subgraph.settings import Settings
+
+NEIGHBORHOOD = "elm-street"
+OTHER_NEIGHBORHOOD = "riverside"
+DAYS_BACK = 35
+TOKEN_TTL = 8 * 3600
+
+
+class DemoError(Exception):
+    """An operation of the demo failed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    sub: str
+    scopes: tuple[str, ...] = ()
+    nbh: tuple[str, ...] = ()
+
+
+COORDINATORS = [
+    Actor("demo-coordinator-amara", (COORDINATOR,), (NEIGHBORHOOD,)),
+    Actor("demo-coordinator-ben", (COORDINATOR,), (NEIGHBORHOOD,)),
+    Actor("demo-coordinator-chen", (COORDINATOR,), (NEIGHBORHOOD,)),
+]
+MEMBERS = [Actor(f"demo-member-{n}") for n in range(1, 19)]
+AI_CLIENT = Actor("demo-ai-client", (AGGREGATE_READ,), (NEIGHBORHOOD,))
+
+FOCI = [
+    ("Mrs. Alvarez after her hip surgery", "Alvarez circle"),
+    ("The Osei family while their father is in hospital", "Osei circle"),
+    ("Jun, new to the street and very isolated", "Jun's neighbours"),
+    ("Grief support for the Haddad household", "Haddad circle"),
+    ("Priya, caring for her mother with dementia", "Priya's circle"),
+    ("Getting Tom through his first month sober", "Tom's circle"),
+]
+
+Q_OPEN_HOLD = "mutation($n: ID!) { openCareHold(neighborhood: $n) { id } }"
+Q_FORM = "mutation($i: FormCircleInput!) { formCircle(input: $i) { id } }"
+Q_INVITE = (
+    "mutation($c: ID!, $r: CircleRole!) { createCircleInvite(circleId: $c, role: $r) { code } }"
+)
+Q_JOIN = (
+    "mutation($c: String!, $d: String!) { joinCircle(code: $c, displayName: $d) { id status } }"
+)
+Q_UPDATE = "mutation($c: ID!, $b: String!) { postCircleUpdate(circleId: $c, body: $b) { id } }"
+Q_RHYTHM = "mutation($c: ID!, $r: String) { setCircleRhythm(circleId: $c, rhythm: $r) { id } }"
+Q_SLOT = (
+    "mutation($c: ID!, $o: Date!, $t: String!) "
+    "{ addRotaSlot(circleId: $c, on: $o, task: $t) { id } }"
+)
+Q_TAKE_SLOT = "mutation($s: ID!) { takeRotaSlot(slotId: $s) { id } }"
+Q_ASK = "mutation($n: ID!, $t: String!) { askForSupport(neighborhood: $n, note: $t) { id } }"
+Q_TAKE_ASK = "mutation($a: ID!) { takeSupportAsk(id: $a) { id } }"
+Q_REPAIR = "mutation($i: OpenRepairInput!) { openRepairThread(input: $i) { id } }"
+Q_REPAIR_INVITE = (
+    "mutation($t: ID!, $r: RepairRole!) { createRepairInvite(threadId: $t, role: $r) { code } }"
+)
+Q_REPAIR_JOIN = (
+    "mutation($c: String!, $d: String!) { joinRepairThread(code: $c, displayName: $d) { id } }"
+)
+Q_ENTRY = "mutation($t: ID!, $b: String!) { addRepairEntry(threadId: $t, body: $b) { id } }"
+Q_RESOURCE = "mutation($i: ResourceInput!) { addResource(input: $i) { id } }"
+Q_VIEW = (
+    "query($n: ID!) { careCoordinationView(neighborhood: $n) { asOf activeCircles { value } } }"
+)
+
+
+class DemoWorld:
+    def __init__(self, settings: Settings, schema: CipSchema, clock: Clock) -> None:
+        self._settings = settings
+        self._schema = schema
+        self._clock = clock
+        self._policy = policy_from(settings)
+        self.operations = 0
+
+    def viewer(self, actor: Actor) -> Viewer:
+        key = self._settings.pseudonym_key
+        return Viewer(
+            subject=pseudonym(key, self._settings.jwt_issuer, actor.sub),
+            scopes=frozenset(actor.scopes),
+            neighborhoods=frozenset(actor.nbh),
+        )
+
+    async def op(self, actor: Actor, document: str, variables: dict[str, Any]) -> Any:
+        ctx = CareContext(
+            viewer=self.viewer(actor),
+            sealer=Sealer(self._settings.master_key, self._clock),
+            clock=self._clock,
+            policy=self._policy,
+        )
+        result = await self._schema.execute(document, variable_values=variables, context_value=ctx)
+        self.operations += 1
+        if result.errors:
+            name = document.split("{", 2)[1].split("(")[0].strip()
+            raise DemoError(f"{name} failed: {result.errors[0].message}")
+        return result.data
+
+    def on(self, day: dt.date) -> None:
+        self._clock.set(day)
+
+
+async def _circle(world: DemoWorld, index: int, start: dt.date, members: list[Actor]) -> None:
+    coordinator = COORDINATORS[0] if index % 3 != 2 else COORDINATORS[index % 2 + 1]
+    focus, _ = FOCI[index]
+    world.on(start)
+    hold = (await world.op(coordinator, Q_OPEN_HOLD, {"n": NEIGHBORHOOD}))["openCareHold"]["id"]
+    world.on(start + dt.timedelta(days=2 + index % 4))
+    form_input = {
+        "neighborhood": NEIGHBORHOOD,
+        "focus": focus,
+        "displayName": coordinator.sub.rsplit("-", 1)[1].title(),
+        "role": "FACILITATOR",
+        "fromHold": hold,
+    }
+    circle = (await world.op(coordinator, Q_FORM, {"i": form_input}))["formCircle"]["id"]
+    roles = ["FOCUS", "SUPPORTER", "SUPPORTER"]
+    for member, role in zip(members, roles, strict=True):
+        code = (await world.op(coordinator, Q_INVITE, {"c": circle, "r": role}))[
+            "createCircleInvite"
+        ]["code"]
+        name = f"Neighbour {member.sub.rsplit('-', 1)[1]}"
+        await world.op(member, Q_JOIN, {"c": code, "d": name})
+    await world.op(coordinator, Q_RHYTHM, {"c": circle, "r": "Check in Sundays after dinner"})
+    await world.op(members[1], Q_UPDATE, {"c": circle, "b": "Dropped off soup; all well today."})
+    slot_day = (start + dt.timedelta(days=9)).isoformat()
+    slot = (
+        await world.op(coordinator, Q_SLOT, {"c": circle, "o": slot_day, "t": "Ride to clinic"})
+    )["addRotaSlot"]["id"]
+    await world.op(members[2], Q_TAKE_SLOT, {"s": slot})
+    world.on(start + dt.timedelta(days=8))
+    await world.op(members[2], Q_UPDATE, {"c": circle, "b": "Rota is full for next week."})
+
+
+async def seed(world: DemoWorld, today: dt.date, say: Callable[[str], None]) -> None:
+    first = today - dt.timedelta(days=DAYS_BACK)
+    for i in range(len(FOCI)):
+        say(f"circle {i + 1}/{len(FOCI)}: {FOCI[i][1]}")
+        await _circle(world, i, first + dt.timedelta(days=4 * i), MEMBERS[3 * i : 3 * i + 3])
+
+    say("holds still waiting, and quiet asks")
+    world.on(first + dt.timedelta(days=6))
+    for coordinator in COORDINATORS[:2]:
+        await world.op(coordinator, Q_OPEN_HOLD, {"n": NEIGHBORHOOD})
+    world.on(today - dt.timedelta(days=10))
+    asks = []
+    for member, note in zip(
+        MEMBERS[:3],
+        [
+            "Money is very tight this month.",
+            "I can't manage the stairs.",
+            "Need someone to talk to.",
+        ],
+        strict=True,
+    ):
+        asks.append(
+            (await world.op(member, Q_ASK, {"n": NEIGHBORHOOD, "t": note}))["askForSupport"]["id"]
+        )
+    world.on(today - dt.timedelta(days=8))
+    await world.op(COORDINATORS[1], Q_TAKE_ASK, {"a": asks[0]})
+
+    say("a repair thread, paced by the harmed party")
+    world.on(today - dt.timedelta(days=12))
+    thread = (
+        await world.op(
+            MEMBERS[4],
+            Q_REPAIR,
+            {"i": {"neighborhood": NEIGHBORHOOD, "myRole": "HARMED_PARTY", "displayName": "R."}},
+        )
+    )["openRepairThread"]["id"]
+    code = (await world.op(MEMBERS[4], Q_REPAIR_INVITE, {"t": thread, "r": "FACILITATOR"}))[
+        "createRepairInvite"
+    ]["code"]
+    await world.op(COORDINATORS[2], Q_REPAIR_JOIN, {"c": code, "d": "Chen"})
+    await world.op(
+        MEMBERS[4], Q_ENTRY, {"t": thread, "b": "The shouting at the garden meeting hurt."}
+    )
+
+    say("a neighbourhood resource")
+    await world.op(
+        COORDINATORS[0],
+        Q_RESOURCE,
+        {
+            "i": {
+                "name": "Elm Street tenants' association",
+                "kind": "HOUSING",
+                "contact": "REPLACE-ME: the association's phone or email",
+                "neighborhood": NEIGHBORHOOD,
+            }
+        },
+    )
+
+
+def token_for(settings: Settings, actor: Actor) -> str:
+    assert settings.dev_jwt_secret is not None
+    return mint_dev_token(
+        secret=settings.dev_jwt_secret,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        sub=actor.sub,
+        scopes=list(actor.scopes),
+        neighborhoods=list(actor.nbh),
+        ttl_seconds=TOKEN_TTL,
+    )
+
+
+async def run_demo(settings: Settings, say: Callable[[str], None]) -> str:
+    """Seed (once) and return the text with tokens and queries."""
+    config = db.tortoise_config(settings.database_url, settings.keystore_url)
+    await db.migrate(config)
+    await db.open_db(config)
+    try:
+        today = Clock(settings.today).today()
+        world = DemoWorld(settings, build_schema(dev=True), Clock(today))
+        if await Circle.filter(neighborhood=NEIGHBORHOOD).exists():
+            say(f"demo data for {NEIGHBORHOOD} is already here; printing tokens only")
+        else:
+            await seed(world, today, say)
+            world.on(today)
+            view = await world.op(COORDINATORS[0], Q_VIEW, {"n": NEIGHBORHOOD})
+            release = view["careCoordinationView"]
+            say(f"release as of {release['asOf']} computed")
+        summary = f"cip: demo ready: {world.operations} operations in {NEIGHBORHOOD}"
+    finally:
+        await db.close_db()
+    return summary + "\n" + instructions(settings)
+
+
+def instructions(settings: Settings) -> str:
+    member = token_for(settings, MEMBERS[1])
+    coordinator = token_for(settings, COORDINATORS[0])
+    ai = token_for(settings, AI_CLIENT)
+    return f"""
+Open GraphiQL (cip serve, then http://127.0.0.1:4001/graphql) and paste one of these into
+the Headers tab. Tokens last {TOKEN_TTL // 3600} hours.
+
+A circle member:
+  {{"Authorization": "Bearer {member}"}}
+
+  query {{ myCircles {{ focus status myRole members {{ displayName role isMe }}
+           updates(first: 5) {{ body postedOn }} rota {{ on task holder {{ displayName }} }} }} }}
+
+A coordinator of {NEIGHBORHOOD}:
+  {{"Authorization": "Bearer {coordinator}"}}
+
+  query {{ careCoordinationView(neighborhood: "{NEIGHBORHOOD}", windowDays: 90) {{
+           asOf activeCircles {{ value suppressed }} openHolds {{ value suppressed }}
+           holdPickupWithin7Days {{ rate }} careLoad {{ coordinators {{ value }} gini myShare }} }}
+         myCareHolds {{ id status daysOpen }} supportAsks(neighborhood: "{NEIGHBORHOOD}") {{ note }}
+         wellbeingCheck {{ due prompt }} }}
+
+An AI-layer client (aggregates only):
+  {{"Authorization": "Bearer {ai}"}}
+
+  query {{ careWeeks(neighborhood: "{NEIGHBORHOOD}", weeks: 6) {{
+           weekStarting activeCircles {{ value suppressed }} circlesFormed {{ value }}
+           loadConcentration }} }}
+"""

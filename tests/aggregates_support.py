@@ -1,0 +1,103 @@
+"""Helpers for aggregate tests: write the anonymous rows the care use cases write, move the
+clock, name callers. Rows go through ``models/metrics.py`` on the server's loop, the same
+writer the use cases call; API-driven tests can use ``frozen_on``/``callers`` unchanged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from auth.viewer import AGGREGATE_READ, COORDINATOR
+from models import metrics
+from models.pseudonym import pseudonym
+from tests.support import LiveServer
+
+# A Wednesday; its last complete week ends on Sunday 2026-03-01 (ISO week 2026-W09).
+TODAY = dt.date(2026, 3, 4)
+AS_OF = dt.date(2026, 3, 1)
+WEEK = dt.date(2026, 2, 23)
+
+VIEW = """fragment C on AggregateCount { value suppressed }
+fragment R on AggregateRate { numerator { ...C } denominator { ...C } rate }
+query($n: ID!, $w: Int! = 90) { careCoordinationView(neighborhood: $n, windowDays: $w) {
+  neighborhood asOf windowDays
+  activeCircles { ...C } formingCircles { ...C } openHolds { ...C }
+  holdsWaitingOver7Days { ...C } openSupportAsks { ...C } activeRepairThreads { ...C }
+  circleFormationWithin14Days { ...R } holdPickupWithin7Days { ...R } repairThreadsClosed { ...R }
+  careLoad { coordinators { ...C } gini topTwoShare myShare trend } } }"""
+SIGNALS = """query($ns: [ID!], $w: Int! = 90) { careSignals(neighborhoods: $ns, windowDays: $w) {
+  neighborhood kind sinceDays summary } }"""
+WEEKS = """query($n: ID!, $k: Int! = 12) { careWeeks(neighborhood: $n, weeks: $k) {
+  neighborhood weekStarting activeCircles { value suppressed } openHolds { value suppressed }
+  circlesFormed { value suppressed } repairThreadsClosed { value suppressed }
+  loadConcentration } }"""
+
+
+@contextmanager
+def frozen_on(server: LiveServer, day: dt.date = TODAY) -> Iterator[None]:
+    """The service's clock at ``day`` for the block."""
+    server.clock.set(day)
+    try:
+        yield
+    finally:
+        server.clock.set(None)
+
+
+def rows(server: LiveServer, *entries: tuple[str, dt.date, str, int]) -> None:
+    server.run(metrics.record_many(list(entries)))
+
+
+def gauge(server: LiveServer, nbh: str, metric: str, count: int, day: dt.date = WEEK) -> None:
+    """``count`` states begun on ``day`` (a gauge's +1 rows)."""
+    rows(server, *[(nbh, day, metric, 1)] * count)
+
+
+def flow(server: LiveServer, nbh: str, metric: str, count: int, day: dt.date = WEEK) -> None:
+    rows(server, *[(nbh, day, metric, 1)] * count)
+
+
+def member_pseudonym(server: LiveServer, sub: str) -> str:
+    return pseudonym(server.settings.pseudonym_key, server.settings.jwt_issuer, sub)
+
+
+def actions(server: LiveServer, nbh: str, sub: str, count: int, day: dt.date = WEEK) -> None:
+    """``count`` coordinator actions by ``sub`` (through count_action, as the use cases do)."""
+    coordinator = member_pseudonym(server, sub)
+
+    async def act() -> None:
+        for _ in range(count):
+            await metrics.count_action(nbh, day, coordinator)
+
+    server.run(act())
+
+
+@dataclass(frozen=True)
+class Callers:
+    """A token for each role the aggregate fields are tested against."""
+
+    member: str
+    coordinator: str
+    coordinator_elsewhere: str
+    ai: str
+    coordinator_sub: str
+
+    def all(self) -> dict[str, str | None]:
+        return {
+            "member": self.member,
+            "coordinator": self.coordinator,
+            "coordinator elsewhere": self.coordinator_elsewhere,
+            "ai": self.ai,
+            "no token": None,
+        }
+
+
+def callers(server: LiveServer, nbh: str, sub: str) -> Callers:
+    return Callers(
+        member=server.token(f"{sub}-m", nbh=[nbh]),
+        coordinator=server.token(f"{sub}-c", scopes=[COORDINATOR], nbh=[nbh]),
+        coordinator_elsewhere=server.token(f"{sub}-e", scopes=[COORDINATOR], nbh=[f"{nbh}-x"]),
+        ai=server.token(f"{sub}-ai", scopes=[AGGREGATE_READ], nbh=[nbh]),
+        coordinator_sub=f"{sub}-c",
+    )

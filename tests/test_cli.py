@@ -1,0 +1,181 @@
+"""The `cip` command as other tools use it: real processes, real output."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+
+from tests.jwks import jwks_for, make_keys, sign
+from tests.support import free_port
+
+CIP = [sys.executable, "-c", "from subgraph.cli import main; main()"]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cip(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CIP, *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+
+
+def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIP_")}
+    env["CIP_DATA_DIR"] = str(tmp_path / "data")
+    env.update(extra)
+    return env
+
+
+def test_keygen_prints_two_env_lines(tmp_path: Path) -> None:
+    out = run_cip("keygen", env=clean_env(tmp_path)).stdout.splitlines()
+    assert [line.split("=", 1)[0] for line in out] == ["CIP_PSEUDONYM_KEY", "CIP_MASTER_KEY"]
+    for line in out:
+        value = line.split("=", 1)[1]
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", value)
+        assert len(base64.urlsafe_b64decode(value + "=")) == 32
+    assert out != run_cip("keygen", env=clean_env(tmp_path)).stdout.splitlines()
+
+
+def test_token_mints_a_verifiable_dev_jwt(tmp_path: Path) -> None:
+    env = clean_env(tmp_path, CIP_DEV_JWT_SECRET="k" * 40)
+    proc = run_cip(
+        "token",
+        "--sub",
+        "ada",
+        "--scope",
+        "cip:coordinator",
+        "--nbh",
+        "elm,oak",
+        "--ttl",
+        "120",
+        env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    claims = jwt.decode(
+        proc.stdout.strip(), "k" * 40, algorithms=["HS256"], audience="cip", issuer="cip-dev"
+    )
+    assert claims["sub"] == "ada" and claims["scope"] == "cip:coordinator"
+    assert claims["nbh"] == ["elm", "oak"]
+    assert 0 < claims["exp"] - claims["nbf"] <= 120
+
+
+def test_token_is_refused_in_prod(tmp_path: Path) -> None:
+    proc = run_cip("token", "--sub", "x", env=clean_env(tmp_path, CIP_ENV="prod"))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("cip: configuration error:") or "dev" in proc.stderr
+
+
+def test_export_schema_writes_the_sdl(tmp_path: Path) -> None:
+    target = tmp_path / "out" / "cip.graphql"
+    proc = run_cip("export-schema", str(target), env=clean_env(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert target.read_text() == (ROOT / "schema" / "cip.graphql").read_text()
+
+
+def test_a_bad_setting_stops_with_one_line(tmp_path: Path) -> None:
+    proc = run_cip("migrate", env=clean_env(tmp_path, CIP_ENV="prod"))
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert "CIP_PSEUDONYM_KEY is not set" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@contextmanager
+def serving(env: dict[str, str]) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [*CIP, "serve", "--port", str(port)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            proc.kill()
+            raise AssertionError(proc.communicate()[0])
+        yield base
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=20)[0]
+        serving.last_output = output  # type: ignore[attr-defined]
+
+
+def test_serve_migrates_prints_graphiql_and_answers_service_sdl(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
+    with serving(env) as base:
+        resp = httpx.post(f"{base}/graphql", json={"query": "{ _service { sdl } }"})
+        sdl = resp.json()["data"]["_service"]["sdl"]
+        assert "https://specs.apollo.dev/federation/v2.9" in sdl
+        assert "@key" not in sdl
+        assert httpx.get(f"{base}/readyz").status_code == 200
+    output = serving.last_output  # type: ignore[attr-defined]
+    assert "GraphiQL at http://127.0.0.1:" in output
+    assert (tmp_path / "data" / "cip.sqlite3").exists()
+    keys = {p.name: p.read_text() for p in (tmp_path / "data").glob("*.key")}
+    with serving(env) as base:  # a restart keeps the same keys, so data stays readable
+        assert httpx.get(f"{base}/healthz").status_code == 200
+    assert keys == {p.name: p.read_text() for p in (tmp_path / "data").glob("*.key")}
+
+
+@pytest.mark.parametrize("alg", ["RS256", "ES256", "EdDSA"])
+def test_prod_verifies_tokens_with_the_jwks_file_only(tmp_path: Path, alg: str) -> None:
+    keys = make_keys()
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps(jwks_for(keys)))
+    env = clean_env(
+        tmp_path,
+        CIP_ENV="prod",
+        CIP_PSEUDONYM_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
+        CIP_MASTER_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
+        CIP_JWT_ISSUER="https://id.example.org/",
+        CIP_JWT_AUDIENCE="cip",
+        CIP_JWKS_FILE=str(jwks),
+    )
+    query = {"query": "{ careScope { isNot } }"}
+    with serving(env) as base:
+        good = httpx.post(
+            f"{base}/graphql",
+            json=query,
+            headers={"Authorization": f"Bearer {sign(keys[alg], alg)}"},
+        ).json()
+        assert "errors" not in good and good["data"]["careScope"]["isNot"]
+        forged = jwt.encode(
+            {
+                "iss": "https://id.example.org/",
+                "aud": "cip",
+                "sub": "x",
+                "nbf": 0,
+                "exp": int(time.time()) + 60,
+            },
+            "a-shared-secret-an-attacker-picked-123",
+            algorithm="HS256",
+        )
+        bad = httpx.post(
+            f"{base}/graphql", json=query, headers={"Authorization": f"Bearer {forged}"}
+        ).json()
+        assert bad["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"

@@ -1,0 +1,148 @@
+"""Well-being checks and the peer channel, through the API on both databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from resolvers.wellbeing import is_due
+from tests.support import LiveServer
+
+CHECK = "{ wellbeingCheck { due lastAnsweredOn prompt } }"
+ANSWER = """mutation($s: Boolean!, $p: Boolean!) {
+  answerWellbeingCheck(hasSupport: $s, wantsPeerConnection: $p) { due lastAnsweredOn prompt } }"""
+CHANNEL = "query($n: Int!) { peerChannel(first: $n) { id body postedOn expiresOn mine } }"
+POST = "mutation($b: String!) { postToPeerChannel(body: $b) { id body postedOn expiresOn mine } }"
+DAY = dt.date(2026, 3, 2)
+
+
+@pytest.fixture
+def today(server: LiveServer) -> Iterator[dt.date]:
+    server.clock.set(DAY)
+    try:
+        yield DAY
+    finally:
+        server.clock.set(None)
+
+
+def coordinator(server: LiveServer, sub: str, nbh: str = "elm") -> str:
+    return server.token(sub, scopes=["cip:coordinator"], nbh=[nbh])
+
+
+def test_is_due_rule() -> None:
+    assert is_due(None, DAY, 14)
+    assert not is_due(DAY - dt.timedelta(days=13), DAY, 14)
+    assert is_due(DAY - dt.timedelta(days=14), DAY, 14)
+
+
+def test_due_at_once_then_every_14_days(server: LiveServer, sub: str, today: dt.date) -> None:
+    token = coordinator(server, sub)
+    first = server.gql(CHECK, token=token)
+    assert first.errors == [] and first.data["wellbeingCheck"]["due"] is True
+    assert first.data["wellbeingCheck"]["lastAnsweredOn"] is None
+
+    answered = server.gql(ANSWER, {"s": True, "p": False}, token=token)
+    assert answered.data["answerWellbeingCheck"] == {
+        "due": False,
+        "lastAnsweredOn": today.isoformat(),
+        "prompt": answered.data["answerWellbeingCheck"]["prompt"],
+    }
+    server.clock.set(today + dt.timedelta(days=13))
+    assert server.gql(CHECK, token=token).data["wellbeingCheck"]["due"] is False
+    server.clock.set(today + dt.timedelta(days=14))
+    later = server.gql(CHECK, token=token).data["wellbeingCheck"]
+    assert later == {**later, "due": True, "lastAnsweredOn": today.isoformat()}
+
+
+def test_no_answer_value_is_stored_anywhere(server: LiveServer, sub: str, today: dt.date) -> None:
+    token = coordinator(server, sub)
+    server.gql(ANSWER, {"s": False, "p": False}, token=token)
+    columns = (
+        {r[1] for r in server.sql("PRAGMA table_info(cip_wellbeing_answer)")}
+        if (server.backend == "sqlite")
+        else {
+            r[0]
+            for r in server.sql(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_name = 'cip_wellbeing_answer'"
+            )
+        }
+    )
+    assert columns == {"coordinator", "answered_on"}
+    assert not [r for r in server.sql("SELECT * FROM cip_aggregate_row") if "wellbeing" in r[3]]
+
+
+def test_wanting_a_peer_conversation_posts_an_anonymous_note(
+    server: LiveServer, sub: str, today: dt.date
+) -> None:
+    asker = coordinator(server, sub, "elm")
+    other = coordinator(server, sub + "-other", "oak")
+    server.gql(ANSWER, {"s": True, "p": True}, token=asker)
+    posts = server.gql(CHANNEL, {"n": 100}, token=other).data["peerChannel"]
+    notes = [p for p in posts if p["body"] == "A coordinator would welcome a peer conversation."]
+    assert notes and all(p["mine"] is False for p in notes)
+    # Not even the asker sees it as theirs: the note carries no author at all.
+    mine = server.gql(CHANNEL, {"n": 100}, token=asker).data["peerChannel"]
+    assert all(not p["mine"] for p in mine if p["id"] in {n["id"] for n in notes})
+    rows = server.sql("SELECT author FROM cip_peer_post")
+    assert (None,) in rows
+
+
+def test_posts_are_sealed_marked_mine_and_purged_after_30_days(
+    server: LiveServer, sub: str, today: dt.date
+) -> None:
+    alice, bob = coordinator(server, sub + "-a"), coordinator(server, sub + "-b", "oak")
+    body = f"Struggling after the Hassan family's news {sub}"
+    posted = server.gql(POST, {"b": body}, token=alice).data["postToPeerChannel"]
+    assert posted["mine"] is True and posted["expiresOn"] == "2026-04-01"
+    seen_by_bob = {
+        p["id"]: p for p in server.gql(CHANNEL, {"n": 100}, token=bob).data["peerChannel"]
+    }
+    assert seen_by_bob[posted["id"]]["body"] == body
+    assert seen_by_bob[posted["id"]]["mine"] is False
+    assert body.encode() not in server.dump()
+    assert sub.encode() not in server.dump()
+
+    server.clock.set(today + dt.timedelta(days=31))
+    after = server.gql(CHANNEL, {"n": 100}, token=bob).data["peerChannel"]
+    assert posted["id"] not in {p["id"] for p in after}
+    assert server.sql(f"SELECT id FROM cip_peer_post WHERE posted_on = '{today}'") == []
+    keys = server.sql(f"SELECT owner FROM cip_data_key WHERE owner = 'peer:{posted['id']}'")
+    assert keys == []
+
+
+@pytest.mark.parametrize("body", ["", "   ", "x" * 2001])
+def test_bad_posts_are_refused_and_nothing_is_written(
+    server: LiveServer, sub: str, body: str
+) -> None:
+    before = server.sql("SELECT COUNT(*) FROM cip_peer_post")
+    resp = server.gql(POST, {"b": body}, token=coordinator(server, sub))
+    assert resp.codes == ["BAD_USER_INPUT"]
+    assert server.sql("SELECT COUNT(*) FROM cip_peer_post") == before
+
+
+def test_first_is_bounded(server: LiveServer, sub: str) -> None:
+    for n in (0, 101):
+        assert server.gql(CHANNEL, {"n": n}, token=coordinator(server, sub)).codes == [
+            "BAD_USER_INPUT"
+        ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [CHECK, "{ peerChannel { id } }"],
+)
+def test_members_and_ai_clients_are_forbidden(server: LiveServer, sub: str, query: str) -> None:
+    assert server.gql(query, token=server.token(sub)).codes == ["FORBIDDEN"]
+    ai = server.token(sub, scopes=["cip:aggregate:read"], nbh=["*"])
+    assert server.gql(query, token=ai).codes == ["FORBIDDEN"]
+    assert server.gql(query).codes == ["UNAUTHENTICATED"]
+
+
+def test_mutations_are_coordinator_only(server: LiveServer, sub: str) -> None:
+    member = server.token(sub)
+    assert server.gql(POST, {"b": "hi"}, token=member).codes == ["FORBIDDEN"]
+    assert server.gql(ANSWER, {"s": True, "p": True}, token=member).codes == ["FORBIDDEN"]
+    assert server.sql(f"SELECT * FROM cip_wellbeing_answer WHERE coordinator = '{sub}'") == []

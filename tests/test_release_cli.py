@@ -1,0 +1,48 @@
+"""`cip release`: the weekly cron computing every neighbourhood's releases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from models import metrics as m
+from tests.aggregates_support import TODAY, VIEW, frozen_on, gauge
+from tests.support import LiveServer
+
+CIP = [sys.executable, "-c", "from subgraph.cli import main; main()"]
+
+
+def cip_release(server: LiveServer, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **server.env, "CIP_TODAY": TODAY.isoformat()}
+    return subprocess.run(
+        [*CIP, "release", *args], env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_release_computes_every_window_once(server: LiveServer, nbh: str, sub: str) -> None:
+    gauge(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 6)
+    done = cip_release(server, "--week", "2026-W09")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    for window in (14, 30, 90):
+        assert f"cip: release {nbh} 2026-W09 window {window}: computed" in lines
+    assert lines[-1].startswith("cip: week 2026-W09: ") and "releases for" in lines[-1]
+    rows = server.sql(f"SELECT window_days FROM cip_release WHERE neighborhood = '{nbh}'")
+    assert sorted(r[0] for r in rows) == [14, 30, 90]
+    # The default week is the last complete one: the same, now already stored.
+    again = cip_release(server)
+    assert again.returncode == 0, again.stderr
+    assert f"cip: release {nbh} 2026-W09 window 90: already stored" in again.stdout
+    # Served as stored.
+    token = server.token(sub, scopes=["cip:coordinator"], nbh=[nbh])
+    with frozen_on(server, TODAY):
+        got = server.gql(VIEW, {"n": nbh}, token=token).data["careCoordinationView"]
+    assert got["activeCircles"]["value"] == 6 and got["asOf"] == "2026-03-01"
+
+
+def test_release_refuses_an_incomplete_or_unreadable_week(server: LiveServer) -> None:
+    current = cip_release(server, "--week", TODAY.isoformat())
+    assert current.returncode == 2 and "not complete" in current.stderr
+    garbled = cip_release(server, "--week", "soon")
+    assert garbled.returncode == 2 and "YYYY-Www" in garbled.stderr
