@@ -15,16 +15,13 @@ from tortoise.transactions import in_transaction
 
 from models import metrics
 from models.circles import Circle, CircleMember
-from models.errors import BadUserInput, InvalidTransition, NotFound
+from models.errors import BadUserInput, InvalidTransition
 from models.holds import CareHold
 from resolvers import circle_rules as rules
+from resolvers import holds
 from resolvers.circle_access import CIRCLE, MEMBER, CircleView, circle_view, key_owner, seal
 from resolvers.circle_status import Status, formed_moves
 from resolvers.context import CareContext
-
-# CareHold.status values (the HoldStatus enum of the contract).
-HOLD_OPEN = "OPEN"
-HOLD_CIRCLE_FORMED = "CIRCLE_FORMED"
 
 Row = tuple[str, dt.date, str, int]
 
@@ -55,15 +52,12 @@ def hold_pickup_rows(neighborhood: str, opened_on: dt.date, today: dt.date) -> l
 
 
 async def _own_open_hold(ctx: CareContext, raw_id: str, neighborhood: str) -> CareHold:
-    hold_id = rules.parse_id(raw_id)
-    if hold_id is None:
-        raise NotFound()
-    hold = await CareHold.filter(id=hold_id, holder=ctx.viewer.subject).first()
-    if hold is None:
-        raise NotFound()
+    """The caller's own hold (NOT_FOUND otherwise, as for any hold operation), open and in
+    the circle's neighbourhood."""
+    hold = await holds.find_my_hold(ctx, raw_id)
     if hold.neighborhood != neighborhood:
         raise BadUserInput("The care hold belongs to another neighbourhood.")
-    if hold.status != HOLD_OPEN:
+    if hold.status != holds.OPEN:
         raise InvalidTransition("This care hold is no longer open.")
     return hold
 
@@ -103,8 +97,8 @@ async def form_circle(ctx: CareContext, req: FormCircleRequest) -> CircleView:
             )
             rows: list[Row] = [(nbh, today, m, v) for m, v in formed_moves()]
             if hold is not None:
-                picked = await CareHold.filter(id=hold.id, status=HOLD_OPEN).update(
-                    status=HOLD_CIRCLE_FORMED
+                picked = await CareHold.filter(id=hold.id, status=holds.OPEN).update(
+                    status=holds.CIRCLE_FORMED
                 )
                 if not picked:  # taken or closed by a concurrent request
                     raise InvalidTransition("This care hold is no longer open.")

@@ -27,7 +27,7 @@ from models import metrics
 from models.aggregates import AggregateRow, CoordinatorWeek, Release
 from models.clock import week_start
 from models.db import dialect
-from resolvers import care_load
+from resolvers import asks, care_load
 
 WINDOWS = (14, 30, 90)
 PAYLOAD_VERSION = 1
@@ -197,6 +197,9 @@ async def release(
     if payload is not None:
         return payload, False
     computed = False
+    # Asks that expired but were never read since still count as open until purged; their
+    # purge dates the gauge's -1 on the expiry day, so it must run before the counts do.
+    await asks.purge_expired(today)
     try:
         async with in_transaction() as conn:
             if dialect() == "postgres":

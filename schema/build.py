@@ -11,11 +11,15 @@ from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from schema.asks import AskMutation, AskQuery
 from schema.care_view import CareViewQuery
 from schema.circle_fields import CircleMutation, CircleQuery
 from schema.coordinator_support import CoordinatorSupportMutation, CoordinatorSupportQuery
 from schema.errors import error_shaping
+from schema.holds import HoldMutation, HoldQuery
 from schema.local_commons import LocalCommonsMutation
+from schema.repair import RepairMutation, RepairQuery
+from schema.resources import ResourceMutation, ResourceQuery
 from schema.scope import ScopeQuery
 
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
@@ -24,11 +28,19 @@ QUERY_PARTS: tuple[type, ...] = (
     ScopeQuery,
     CareViewQuery,
     CoordinatorSupportQuery,
+    AskQuery,
+    HoldQuery,
+    RepairQuery,
+    ResourceQuery,
     CircleQuery,
 )
 MUTATION_PARTS: tuple[type, ...] = (
     CoordinatorSupportMutation,
+    AskMutation,
+    HoldMutation,
+    RepairMutation,
     LocalCommonsMutation,
+    ResourceMutation,
     CircleMutation,
 )
 

@@ -19,6 +19,7 @@ from tests.circles import (
     form,
     member,
     metric_sum,
+    ok,
     subject_of,
 )
 from tests.support import GraphQLResponse, LiveServer
@@ -212,8 +213,12 @@ def test_hold_rules(server: LiveServer, nbh: str) -> None:
     assert form_from(server, coord.token, nbh, closed).codes == ["INVALID_TRANSITION"]
     hold = make_hold(server, coord.sub, nbh, 1)
     assert form_from(server, coord.token, nbh, hold, role="SUPPORTER").codes == ["BAD_USER_INPUT"]
+    # A hold in a neighbourhood the caller does not coordinate is not found, as for every
+    # hold operation; one in another neighbourhood they do coordinate is a mistake.
     other_nbh = make_hold(server, coord.sub, "another-" + nbh, 1)
-    assert form_from(server, coord.token, nbh, other_nbh).codes == ["BAD_USER_INPUT"]
+    assert form_from(server, coord.token, nbh, other_nbh).codes == ["NOT_FOUND"]
+    both = server.token(coord.sub, scopes=["cip:coordinator"], nbh=[nbh, "another-" + nbh])
+    assert form_from(server, both, nbh, other_nbh).codes == ["BAD_USER_INPUT"]
     plain = member(server)
     assert form_from(server, plain.token, nbh, hold, role="FOCUS").codes == ["FORBIDDEN"]
     assert circle_rows(server, nbh) == 0 and aggregate_rows(server, nbh) == 0
@@ -260,3 +265,20 @@ def test_racing_formations_from_one_hold(server: LiveServer, nbh: str) -> None:
         r[0] for r in server.sql("SELECT owner FROM cip_data_key WHERE owner LIKE 'circle:%'")
     }
     assert owners == {f"circle:{r[0]}" for r in server.sql("SELECT id FROM cip_circle")}
+
+
+OPEN_HOLD = "mutation($n: ID!) { openCareHold(neighborhood: $n) { id status } }"
+MY_HOLDS = "{ myCareHolds { id status } }"
+
+
+def test_forming_from_a_hold_opened_through_the_api(server: LiveServer, nbh: str) -> None:
+    coord = coordinator(server, nbh)
+    hold = ok(server.gql(OPEN_HOLD, {"n": nbh}, token=coord.token))["openCareHold"]["id"]
+    form(server, coord, nbh, from_hold=hold)
+    held = ok(server.gql(MY_HOLDS, token=coord.token))["myCareHolds"]
+    assert {"id": hold, "status": "CIRCLE_FORMED"} in held
+    # The hold's gauges are balanced: opened +1, picked up -1.
+    assert metric_sum(server, nbh, metrics.GAUGE_HOLDS_OPEN) == 0
+    assert metric_sum(server, nbh, metrics.GAUGE_HOLDS_WAITING) == 0
+    assert metric_sum(server, nbh, metrics.NEED_CIRCLE_WITHIN_14D) == 1
+    assert actions(server, nbh, coord) == 2  # opened the hold, formed the circle

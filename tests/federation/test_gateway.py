@@ -234,3 +234,37 @@ def test_a_forged_token_is_refused_by_the_gateway_and_by_the_subgraph(
     at_subgraph = open_gateway.gql(CARE_SCOPE, token=forged)
     assert at_subgraph.data is None
     assert [e["extensions"]["code"] for e in at_subgraph.errors] == ["UNAUTHENTICATED"]
+
+
+VIEW_AND_SCOPE = """query($n: ID!) { careScope { isNot }
+  careCoordinationView(neighborhood: $n) { neighborhood activeCircles { value suppressed } } }"""
+
+
+def test_aggregates_are_denied_to_a_member_by_the_gateway(
+    gateway: HiveGateway, server: LiveServer, nbh: str, sub: str
+) -> None:
+    resp = gateway.gql(VIEW_AND_SCOPE, {"n": nbh}, token=server.token(sub, nbh=[nbh]))
+    assert resp.data["careCoordinationView"] is None
+    assert resp.data["careScope"]["isNot"]  # the rest of the response intact
+    assert [e["extensions"]["code"] for e in resp.errors] == ["UNAUTHORIZED_FIELD_OR_TYPE"]
+
+
+def test_aggregates_are_denied_to_a_member_by_the_subgraph_itself(
+    open_gateway: HiveGateway, server: LiveServer, nbh: str, sub: str
+) -> None:
+    resp = open_gateway.gql(VIEW_AND_SCOPE, {"n": nbh}, token=server.token(sub, nbh=[nbh]))
+    assert resp.data["careCoordinationView"] is None
+    assert resp.data["careScope"]["isNot"]
+    assert [e["extensions"]["code"] for e in resp.errors] == ["FORBIDDEN"]
+
+
+def test_a_coordinator_reads_the_view_through_the_gateway(
+    gateway: HiveGateway, server: LiveServer, nbh: str, sub: str
+) -> None:
+    token = server.token(sub, scopes=["cip:coordinator"], nbh=[nbh])
+    resp = gateway.gql(VIEW_AND_SCOPE, {"n": nbh}, token=token)
+    assert resp.errors == []
+    assert resp.data["careCoordinationView"] == {
+        "neighborhood": nbh,
+        "activeCircles": {"value": 0, "suppressed": False},
+    }

@@ -1,0 +1,110 @@
+"""The resource directory: real help beyond CIP, readable by every member.
+
+A neighbourhood's coordinators keep its entries; global entries (no neighbourhood) belong to
+coordinators whose token acts for every neighbourhood ("*"). A coordinator who may not manage
+an entry gets NOT_FOUND for it, like an unknown id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.expressions import Q
+
+from auth.viewer import ALL_NEIGHBORHOODS
+from models.errors import Forbidden, NotFound
+from models.support import CareResource
+from resolvers import care_input
+from resolvers.context import CareContext
+from resolvers.coordinator_scope import require_coordinator
+from resolvers.resources_lookup import ResourceFacts
+
+NAME_MAX = 200
+CONTACT_MAX = 500
+DESCRIPTION_MAX = 2_000
+FIELDS = ("id", "name", "kind", "contact", "description", "neighborhood")
+
+
+@dataclass(frozen=True)
+class ResourceDraft:
+    name: str
+    kind: str
+    contact: str
+    description: str | None
+    neighborhood: str | None
+
+
+def _facts(row: dict[str, object]) -> ResourceFacts:
+    return ResourceFacts(
+        id=str(row["id"]),
+        name=str(row["name"]),
+        kind=str(row["kind"]),
+        contact=str(row["contact"]),
+        description=None if row["description"] is None else str(row["description"]),
+        neighborhood=None if row["neighborhood"] is None else str(row["neighborhood"]),
+    )
+
+
+def clean_draft(draft: ResourceDraft) -> ResourceDraft:
+    """BAD_USER_INPUT for empty or oversized fields, before anything is written."""
+    description = draft.description
+    if description is not None:
+        description = description.strip() or None
+        if description is not None and len(description) > DESCRIPTION_MAX:
+            care_input.text(description, "description", DESCRIPTION_MAX)
+    return ResourceDraft(
+        name=care_input.text(draft.name, "name", NAME_MAX),
+        kind=draft.kind,
+        contact=care_input.text(draft.contact, "contact", CONTACT_MAX),
+        description=description,
+        neighborhood=(
+            None if draft.neighborhood is None else care_input.neighborhood(draft.neighborhood)
+        ),
+    )
+
+
+async def directory(neighborhood: str | None) -> list[ResourceFacts]:
+    """The neighbourhood's own entries first, then global ones; global only for None."""
+    where = Q(neighborhood__isnull=True)
+    if neighborhood is not None:
+        where = where | Q(neighborhood=care_input.neighborhood(neighborhood))
+    rows = await CareResource.filter(where).order_by("name").values(*FIELDS)
+    facts = [_facts(r) for r in rows]
+    return sorted(facts, key=lambda f: f.neighborhood is None)
+
+
+async def add(ctx: CareContext, draft: ResourceDraft) -> ResourceFacts:
+    clean = clean_draft(draft)
+    require_coordinator(ctx.viewer)
+    if clean.neighborhood is None and ALL_NEIGHBORHOODS not in ctx.viewer.neighborhoods:
+        raise Forbidden("Global resources are kept by coordinators of every neighbourhood.")
+    if clean.neighborhood is not None and not ctx.viewer.coordinates(clean.neighborhood):
+        raise Forbidden("You do not coordinate this neighbourhood.")
+    row = await CareResource.create(
+        name=clean.name,
+        kind=clean.kind,
+        contact=clean.contact,
+        description=clean.description,
+        neighborhood=clean.neighborhood,
+    )
+    return ResourceFacts(
+        str(row.id), clean.name, clean.kind, clean.contact, clean.description, clean.neighborhood
+    )
+
+
+def _managed_by(ctx: CareContext) -> Q:
+    """Entries the viewer may manage, folded into the lookup."""
+    if ALL_NEIGHBORHOODS in ctx.viewer.neighborhoods:
+        return Q()
+    return Q(neighborhood__in=sorted(ctx.viewer.neighborhoods))
+
+
+async def remove(ctx: CareContext, resource_id: str) -> bool:
+    require_coordinator(ctx.viewer)
+    rid = care_input.parse_id(resource_id)
+    if rid is None:
+        raise NotFound()
+    deleted = await CareResource.filter(_managed_by(ctx), id=rid).delete()
+    if not deleted:
+        raise NotFound()
+    return True
