@@ -18,12 +18,20 @@ CARE_MODULES = [
 KEY_MODULES = ["models.keystore"]
 
 
+def _connection_url(url: str) -> str:
+    """SQLite overwrites deleted content (secure_delete): a copy of the file taken after a
+    circle closed or an update expired holds no remnant of its text or its wrapped key."""
+    if url.startswith("sqlite://") and "?" not in url:
+        return f"{url}?secure_delete=ON"
+    return url
+
+
 def tortoise_config(database_url: str, keystore_url: str | None = None) -> dict[str, Any]:
     """Both apps; the key table gets its own connection when CIP_KEYSTORE_URL differs."""
     separate = bool(keystore_url) and keystore_url != database_url
-    conns: dict[str, Any] = {"default": database_url}
-    if separate:
-        conns["keystore"] = keystore_url
+    conns: dict[str, Any] = {"default": _connection_url(database_url)}
+    if separate and keystore_url is not None:
+        conns["keystore"] = _connection_url(keystore_url)
     return {
         "connections": conns,
         "apps": {
@@ -74,3 +82,17 @@ async def ping() -> bool:
 def dialect(connection_name: str = "default") -> str:
     """'sqlite' or 'postgres' for the named connection."""
     return str(connections.get(connection_name).capabilities.dialect)
+
+
+async def scrub_deleted() -> None:
+    """After deleting care data on SQLite: checkpoint and truncate the write-ahead log.
+
+    secure_delete overwrites deleted rows in the database file, but older copies of their
+    pages stay in the ``-wal`` file until it is checkpointed and truncated. Call it outside any
+    transaction, after a commit that deleted care text or a key. PostgreSQL: nothing to do
+    (a logical dump holds live rows only; VACUUM reclaims dead tuples).
+    """
+    for name in connections.db_config:
+        conn = connections.get(name)
+        if conn.capabilities.dialect == "sqlite":
+            await conn.execute_query("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -18,6 +18,7 @@ import datetime as dt
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
+from tortoise.transactions import in_transaction
 
 from models.aggregates import AggregateRow, CoordinatorWeek
 from models.clock import week_start
@@ -83,9 +84,12 @@ async def count_action(neighborhood: str, day: dt.date, coordinator: str) -> Non
         if updated:
             return
         try:
-            await CoordinatorWeek.create(
-                neighborhood=neighborhood, week_start=week, coordinator=coordinator, actions=1
-            )
+            # A savepoint when called inside a transaction: on PostgreSQL a failed INSERT
+            # would otherwise abort the caller's whole transaction, retry included.
+            async with in_transaction(CoordinatorWeek._meta.default_connection):
+                await CoordinatorWeek.create(
+                    neighborhood=neighborhood, week_start=week, coordinator=coordinator, actions=1
+                )
             return
         except IntegrityError:
             continue  # another request created the row first: update it

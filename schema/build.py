@@ -13,6 +13,7 @@ from strawberry.types import ExecutionContext
 
 from schema.asks import AskMutation, AskQuery
 from schema.care_view import CareViewQuery
+from schema.circle_fields import CircleMutation, CircleQuery
 from schema.coordinator_support import CoordinatorSupportMutation, CoordinatorSupportQuery
 from schema.errors import error_shaping
 from schema.holds import HoldMutation, HoldQuery
@@ -31,6 +32,7 @@ QUERY_PARTS: tuple[type, ...] = (
     HoldQuery,
     RepairQuery,
     ResourceQuery,
+    CircleQuery,
 )
 MUTATION_PARTS: tuple[type, ...] = (
     CoordinatorSupportMutation,
@@ -39,6 +41,7 @@ MUTATION_PARTS: tuple[type, ...] = (
     RepairMutation,
     LocalCommonsMutation,
     ResourceMutation,
+    CircleMutation,
 )
 
 

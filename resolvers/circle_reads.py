@@ -1,0 +1,159 @@
+"""Reading circles: the caller's circles, one circle, and batched reads of members, updates
+and rota for many circles at once (a constant number of statements per request).
+
+The batch functions trust the circle ids they are given: they are called only for circles
+already read through the caller's membership.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+
+from models import db
+from models.circles import CircleMember, CircleUpdate, RotaSlot
+from models.errors import NotFound
+from resolvers.circle_access import (
+    MEMBER,
+    SLOT,
+    UPDATE,
+    CircleView,
+    MemberView,
+    SlotView,
+    UpdateView,
+    circle_view,
+    key_owner,
+    membership,
+    unseal,
+)
+from resolvers.circle_rules import Role
+from resolvers.context import CareContext
+
+RotaKey = tuple[uuid.UUID, dt.date, dt.date | None]
+
+
+async def _preload(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> None:
+    await ctx.sealer.preload([key_owner(c) for c in set(circle_ids)])
+
+
+async def my_circles(ctx: CareContext) -> list[CircleView]:
+    if ctx.viewer.subject is None:
+        raise NotFound()
+    rows = (
+        await CircleMember.filter(member=ctx.viewer.subject)
+        .select_related("circle")
+        .order_by("joined_on", "id")
+    )
+    await _preload(ctx, [r.circle.id for r in rows])
+    return [await circle_view(ctx, r.circle, r) for r in rows]
+
+
+async def circle(ctx: CareContext, raw_id: str) -> CircleView:
+    mine = await membership(ctx, raw_id)
+    return await circle_view(ctx, mine.circle, mine.member)
+
+
+async def members_of(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> list[list[MemberView]]:
+    """Each circle's members, facilitator first, then by joining day."""
+    rows = (
+        await CircleMember.filter(circle_id__in=list(set(circle_ids)))
+        .order_by("joined_on", "id")
+        .values("id", "circle_id", "member", "role", "name_sealed")
+    )
+    await _preload(ctx, circle_ids)
+    by_circle: dict[uuid.UUID, list[MemberView]] = defaultdict(list)
+    for r in rows:
+        cid = uuid.UUID(str(r["circle_id"]))
+        mid = uuid.UUID(str(r["id"]))
+        name = await unseal(ctx.sealer, cid, MEMBER, mid, "name", r["name_sealed"])
+        by_circle[cid].append(
+            MemberView(
+                id=mid,
+                display_name=name,
+                role=Role(r["role"]),
+                is_me=r["member"] == ctx.viewer.subject,
+            )
+        )
+    for members in by_circle.values():
+        members.sort(key=lambda m: m.role is not Role.FACILITATOR)
+    return [by_circle.get(c, []) for c in circle_ids]
+
+
+async def purge_updates(circle_ids: Sequence[uuid.UUID], today: dt.date) -> None:
+    """Expired updates are deleted, not hidden, whenever a read touches their circle."""
+    expired = CircleUpdate.filter(circle_id__in=list(set(circle_ids)), expires_on__lte=today)
+    if await expired.delete():
+        await db.scrub_deleted()
+
+
+async def updates_of(
+    ctx: CareContext, keys: Sequence[tuple[uuid.UUID, int]]
+) -> list[list[UpdateView]]:
+    """The newest ``first`` live updates of each circle, newest first."""
+    today = ctx.clock.today()
+    circle_ids = [c for c, _ in keys]
+    await purge_updates(circle_ids, today)
+    rows = (
+        await CircleUpdate.filter(circle_id__in=list(set(circle_ids)))
+        .order_by("-posted_on", "-id")
+        .values("id", "circle_id", "author_id", "body_sealed", "posted_on", "expires_on")
+    )
+    by_circle: dict[uuid.UUID, list[dict[str, object]]] = defaultdict(list)
+    for r in rows:
+        by_circle[uuid.UUID(str(r["circle_id"]))].append(r)
+    await _preload(ctx, circle_ids)
+    result: list[list[UpdateView]] = []
+    for cid, first in keys:
+        views = []
+        for r in by_circle.get(cid, [])[:first]:
+            uid = uuid.UUID(str(r["id"]))
+            author = r["author_id"]
+            views.append(
+                UpdateView(
+                    id=uid,
+                    circle_id=cid,
+                    body=await unseal(ctx.sealer, cid, UPDATE, uid, "body", r["body_sealed"]),  # type: ignore[arg-type]
+                    author_id=uuid.UUID(str(author)) if author is not None else None,
+                    posted_on=r["posted_on"],  # type: ignore[arg-type]
+                    expires_on=r["expires_on"],  # type: ignore[arg-type]
+                )
+            )
+        result.append(views)
+    return result
+
+
+async def rota_of(ctx: CareContext, keys: Sequence[RotaKey]) -> list[list[SlotView]]:
+    """Each circle's slots between the two days (inclusive; open-ended when ``to`` is None),
+    in day order. One statement per distinct day range in the batch (usually one)."""
+    today = ctx.clock.today()
+    oldest = today - dt.timedelta(days=ctx.policy.update_ttl_days)
+    circle_ids = list({c for c, _, _ in keys})
+    if await RotaSlot.filter(circle_id__in=circle_ids, on__lt=oldest).delete():
+        await db.scrub_deleted()
+    await _preload(ctx, circle_ids)
+    ranges: dict[tuple[dt.date, dt.date | None], list[uuid.UUID]] = defaultdict(list)
+    for cid, start, end in keys:
+        ranges[(start, end)].append(cid)
+    found: dict[RotaKey, list[SlotView]] = defaultdict(list)
+    for (start, end), cids in ranges.items():
+        query = RotaSlot.filter(circle_id__in=list(set(cids)), on__gte=start)
+        if end is not None:
+            query = query.filter(on__lte=end)
+        for r in await query.order_by("on", "id").values(
+            "id", "circle_id", "on", "task_sealed", "holder_id"
+        ):
+            cid = uuid.UUID(str(r["circle_id"]))
+            sid = uuid.UUID(str(r["id"]))
+            holder = r["holder_id"]
+            found[(cid, start, end)].append(
+                SlotView(
+                    id=sid,
+                    circle_id=cid,
+                    on=r["on"],
+                    task=await unseal(ctx.sealer, cid, SLOT, sid, "task", r["task_sealed"]),
+                    holder_id=uuid.UUID(str(holder)) if holder is not None else None,
+                )
+            )
+    return [found.get(k, []) for k in keys]

@@ -1,0 +1,166 @@
+"""Circle rules free of I/O: roles, the size limit, who may do what, input checks.
+
+Every check raises a domain error (BAD_USER_INPUT, FORBIDDEN, INVALID_TRANSITION) before
+anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+
+from models.errors import BadUserInput, Forbidden, InvalidTransition
+
+MAX_MEMBERS = 8  # the facilitator is not counted
+FOCUS_MAX = 200
+UPDATE_MAX = 2_000
+NAME_MAX = 60
+RHYTHM_MAX = 200
+TASK_MAX = 200
+NEIGHBORHOOD_MAX = 64  # the width of the neighborhood column
+CODE_MAX = 128  # longer input cannot be one of our codes
+UPDATES_FIRST_MAX = 100
+ROTA_AHEAD_DAYS = 366  # how far ahead a rota slot may be planned
+
+
+class Role(StrEnum):
+    FOCUS = "FOCUS"
+    SUPPORTER = "SUPPORTER"
+    FACILITATOR = "FACILITATOR"
+
+
+def counts_toward_limit(role: Role) -> bool:
+    return role is not Role.FACILITATOR
+
+
+def starting_count(role: Role) -> int:
+    """member_count of a circle its former has just formed."""
+    return 1 if counts_toward_limit(role) else 0
+
+
+# ------------------------------------------------------------------ who may do what
+def may_steward(role: Role, *, has_facilitator: bool, coordinates: bool) -> bool:
+    """Pause, resume, close, invite a facilitator: the facilitator (while still coordinating
+    the neighbourhood), the FOCUS member, or any member while the circle has no facilitator."""
+    if role is Role.FACILITATOR:
+        return coordinates
+    return role is Role.FOCUS or not has_facilitator
+
+
+def require_steward(role: Role, *, has_facilitator: bool, coordinates: bool) -> None:
+    if not may_steward(role, has_facilitator=has_facilitator, coordinates=coordinates):
+        raise Forbidden(
+            "Only the facilitator or the focus member may do this while the circle has a "
+            "facilitator."
+        )
+
+
+def check_invite(
+    inviter: Role,
+    invited: Role,
+    *,
+    has_facilitator: bool,
+    has_focus: bool,
+    coordinates: bool,
+) -> None:
+    """Who may invite whom. Any member invites supporters; a FOCUS invite only while the circle
+    has no focus member; a FACILITATOR invite (a hand-over) only by a steward."""
+    if invited is Role.FACILITATOR:
+        require_steward(inviter, has_facilitator=has_facilitator, coordinates=coordinates)
+    elif invited is Role.FOCUS and has_focus:
+        raise InvalidTransition("This circle already has a focus member.")
+
+
+def check_form(role: Role, *, coordinates: bool, from_hold: bool) -> None:
+    if role is Role.FACILITATOR and not coordinates:
+        raise Forbidden(
+            "Only a coordinator of this neighbourhood can form a circle as facilitator."
+        )
+    if from_hold:
+        if not coordinates:
+            raise Forbidden("Only a coordinator can form a circle from a care hold.")
+        if role is not Role.FACILITATOR:
+            raise BadUserInput("A circle formed from a care hold is formed as its facilitator.")
+
+
+# ------------------------------------------------------------------ input
+def text(raw: str, field: str, limit: int) -> str:
+    """Member-written text, trimmed: not blank, at most ``limit`` characters, no NUL."""
+    value = raw.strip()
+    if not value:
+        raise BadUserInput(f"{field} must not be empty.")
+    if len(value) > limit:
+        raise BadUserInput(f"{field} must be at most {limit} characters.")
+    if "\x00" in value:
+        raise BadUserInput(f"{field} must not contain NUL characters.")
+    return value
+
+
+def neighborhood(raw: str) -> str:
+    if not raw or len(raw) > NEIGHBORHOOD_MAX:
+        raise BadUserInput(f"neighborhood must be 1 to {NEIGHBORHOOD_MAX} characters.")
+    if any(c.isspace() or not c.isprintable() for c in raw):
+        raise BadUserInput("neighborhood must not contain spaces or control characters.")
+    return raw
+
+
+def focus(raw: str) -> str:
+    return text(raw, "focus", FOCUS_MAX)
+
+
+def display_name(raw: str) -> str:
+    return text(raw, "displayName", NAME_MAX)
+
+
+def update_body(raw: str) -> str:
+    return text(raw, "body", UPDATE_MAX)
+
+
+def task(raw: str) -> str:
+    return text(raw, "task", TASK_MAX)
+
+
+def rhythm(raw: str | None) -> str | None:
+    """None clears the rhythm; an empty string is a mistake, not a way to clear it."""
+    return None if raw is None else text(raw, "rhythm", RHYTHM_MAX)
+
+
+def updates_first(first: int) -> int:
+    if not 1 <= first <= UPDATES_FIRST_MAX:
+        raise BadUserInput(f"first must be between 1 and {UPDATES_FIRST_MAX}.")
+    return first
+
+
+def slot_day(on: dt.date, today: dt.date) -> dt.date:
+    if on < today:
+        raise BadUserInput("A rota slot cannot be in the past.")
+    if on > today + dt.timedelta(days=ROTA_AHEAD_DAYS):
+        raise BadUserInput(f"A rota slot can be planned at most {ROTA_AHEAD_DAYS} days ahead.")
+    return on
+
+
+def rota_range(
+    start: dt.date | None, end: dt.date | None, today: dt.date
+) -> tuple[dt.date, dt.date | None]:
+    """The days a rota query covers: from ``start`` (default today) to ``end`` (open)."""
+    first = today if start is None else start
+    if end is not None and end < first:
+        raise BadUserInput("to must not be before from.")
+    return first, end
+
+
+def parse_id(raw: str) -> uuid.UUID | None:
+    """An object id, or None for anything that is not one (answered like an unknown id)."""
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        return None
+
+
+def code(raw: str) -> str | None:
+    """Input that may be one of our codes, or None (answered like an unknown code)."""
+    value = raw.strip()
+    if not value or len(value) > CODE_MAX:
+        return None
+    return value
