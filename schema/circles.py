@@ -14,6 +14,7 @@ from resolvers import circle_rules
 from resolvers.circle_access import CircleView, InviteView, MemberView, SlotView, UpdateView
 from resolvers.context import CareContext
 from schema.circle_loaders import circle_loaders, member_by_id
+from schema.notices import NOT_CLINICAL
 
 
 @strawberry.enum(description="Where a circle stands: forming, active, or paused for a while.")
@@ -132,7 +133,7 @@ class RotaSlot:
 
 @strawberry.type(
     description="A small private group holding one person, situation or difficulty over time. "
-    "Visible only to its members and its facilitator."
+    "Visible only to its members and its facilitator." + NOT_CLINICAL
 )
 class SupportCircle:
     id: strawberry.ID

@@ -1,4 +1,4 @@
-"""The Local Commons interface: raiseStewardAlert (and the types requestLocalCommonsHelp uses)."""
+"""The Local Commons interface: requestLocalCommonsHelp and raiseStewardAlert."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
-from resolvers import local_commons
+from resolvers import circle_access, local_commons
 from resolvers.context import CareContext
 from schema.fields import member_mutation
 
@@ -55,8 +55,24 @@ async def resolve_raise_steward_alert(
     )
 
 
+async def resolve_request_local_commons_help(
+    info: Info[CareContext, None], circle_id: strawberry.ID, input: HelpRequestInput
+) -> HelpRequestReceipt:
+    mine = await circle_access.membership(info.context, str(circle_id))
+    receipt = await local_commons.request_local_commons_help(
+        info.context, mine.member, input.to_request()
+    )
+    return HelpRequestReceipt.from_receipt(receipt)
+
+
 @strawberry.type
 class LocalCommonsMutation:
+    request_local_commons_help: HelpRequestReceipt = member_mutation(
+        resolve_request_local_commons_help,
+        description="Circle members ask Local Commons for practical help. Only the title, "
+        "details and day the member typed are sent, with their own token: no circle, no "
+        "name, no focus. CIP keeps nothing of the request.",
+    )
     raise_steward_alert: bool = member_mutation(
         resolve_raise_steward_alert,
         description="Coordinators of the neighbourhood: alert its Local Commons stewards. Only "

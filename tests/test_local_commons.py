@@ -271,3 +271,48 @@ def test_help_request_failures_are_unavailable(
     with pytest.raises(LocalCommonsUnavailable):
         ask(server, context(server, fake.url, server.token(sub)), HelpRequest("a", "b"))
     assert len(fake.received) == 1
+
+
+HELP = """mutation($c: ID!, $i: HelpRequestInput!) {
+  requestLocalCommonsHelp(circleId: $c, input: $i) { forwarded localCommonsReference } }"""
+
+
+def test_a_circle_member_asks_local_commons_through_the_api(
+    server: LiveServer, fake: FakeLocalCommons, nbh: str
+) -> None:
+    from tests import circles
+
+    facilitator = circles.coordinator(server, nbh)
+    focus = f"Holding the Nakamura family {nbh}"
+    circle = circles.form(server, facilitator, nbh, focus=focus, name="Rowan Facilitator")
+    helper = circles.add_member(server, facilitator, circle["id"], name="Juniper Helper")
+    before = contents(server)
+    typed = {"title": "Moving boxes", "details": "Saturday morning, two people", "neededOn": None}
+    resp = server.gql(HELP, {"c": circle["id"], "i": typed}, token=helper.token)
+    assert resp.errors == [], resp.errors
+    assert resp.data["requestLocalCommonsHelp"]["forwarded"] is True
+    (received,) = fake.received
+    assert_plain(received, helper.token)
+    sent = json.dumps(received.json)
+    for secret in (circle["id"], focus, "Rowan", "Juniper", nbh, helper.sub):
+        assert secret not in sent
+    assert "Moving boxes" in sent and "Saturday morning, two people" in sent
+    assert contents(server) == before  # CIP keeps nothing of the call
+
+
+def test_an_outsider_cannot_ask_for_a_circle_and_nothing_is_sent(
+    server: LiveServer, fake: FakeLocalCommons, nbh: str
+) -> None:
+    from tests import circles
+
+    facilitator = circles.coordinator(server, nbh)
+    circle = circles.form(server, facilitator, nbh)
+    outsider = circles.member(server)
+    typed = {"title": "Help", "details": "Please"}
+    theirs = server.gql(HELP, {"c": circle["id"], "i": typed}, token=outsider.token)
+    random = server.gql(
+        HELP, {"c": "6a1f0c2e-1111-4222-8333-444455556666", "i": typed}, token=outsider.token
+    )
+    assert theirs.codes == ["NOT_FOUND"]
+    assert (theirs.status, theirs.body) == (random.status, random.body)
+    assert fake.received == []
