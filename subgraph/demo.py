@@ -249,33 +249,39 @@ async def run_demo(settings: Settings, say: Callable[[str], None]) -> str:
     return summary + "\n" + instructions(settings)
 
 
+MEMBER_QUERY = """query { myCircles { focus status myRole members { displayName role isMe }
+    updates(first: 5) { body postedOn } rota { on task holder { displayName } } } }"""
+COORDINATOR_QUERY = f"""query {{
+  careCoordinationView(neighborhood: "{NEIGHBORHOOD}", windowDays: 90) {{
+    asOf activeCircles {{ value suppressed }} openHolds {{ value suppressed }}
+    holdPickupWithin7Days {{ rate }}
+    careLoad {{ coordinators {{ value suppressed }} gini myShare }} }}
+  myCareHolds {{ id status daysOpen }} supportAsks(neighborhood: "{NEIGHBORHOOD}") {{ note }}
+  wellbeingCheck {{ due prompt }} }}"""
+AI_QUERY = f"""query {{ careWeeks(neighborhood: "{NEIGHBORHOOD}", weeks: 6) {{
+    weekStarting activeCircles {{ value suppressed }} circlesFormed {{ value suppressed }}
+    loadConcentration }} }}"""
+
+
+def demo_calls(settings: Settings) -> list[tuple[str, str, str]]:
+    """(who, token, query) for each kind of caller."""
+    return [
+        ("A circle member", token_for(settings, MEMBERS[1]), MEMBER_QUERY),
+        (
+            f"A coordinator of {NEIGHBORHOOD}",
+            token_for(settings, COORDINATORS[0]),
+            COORDINATOR_QUERY,
+        ),
+        ("An AI-layer client (aggregates only)", token_for(settings, AI_CLIENT), AI_QUERY),
+    ]
+
+
 def instructions(settings: Settings) -> str:
-    member = token_for(settings, MEMBERS[1])
-    coordinator = token_for(settings, COORDINATORS[0])
-    ai = token_for(settings, AI_CLIENT)
-    return f"""
-Open GraphiQL (cip serve, then http://127.0.0.1:4001/graphql) and paste one of these into
-the Headers tab. Tokens last {TOKEN_TTL // 3600} hours.
-
-A circle member:
-  {{"Authorization": "Bearer {member}"}}
-
-  query {{ myCircles {{ focus status myRole members {{ displayName role isMe }}
-           updates(first: 5) {{ body postedOn }} rota {{ on task holder {{ displayName }} }} }} }}
-
-A coordinator of {NEIGHBORHOOD}:
-  {{"Authorization": "Bearer {coordinator}"}}
-
-  query {{ careCoordinationView(neighborhood: "{NEIGHBORHOOD}", windowDays: 90) {{
-           asOf activeCircles {{ value suppressed }} openHolds {{ value suppressed }}
-           holdPickupWithin7Days {{ rate }} careLoad {{ coordinators {{ value }} gini myShare }} }}
-         myCareHolds {{ id status daysOpen }} supportAsks(neighborhood: "{NEIGHBORHOOD}") {{ note }}
-         wellbeingCheck {{ due prompt }} }}
-
-An AI-layer client (aggregates only):
-  {{"Authorization": "Bearer {ai}"}}
-
-  query {{ careWeeks(neighborhood: "{NEIGHBORHOOD}", weeks: 6) {{
-           weekStarting activeCircles {{ value suppressed }} circlesFormed {{ value }}
-           loadConcentration }} }}
-"""
+    parts = [
+        "",
+        "Open GraphiQL (cip serve, then http://127.0.0.1:4001/graphql) and paste a token into",
+        f"the Headers tab, then the query under it. Tokens last {TOKEN_TTL // 3600} hours.",
+    ]
+    for who, token, query in demo_calls(settings):
+        parts += ["", f"{who}:", f'  {{"Authorization": "Bearer {token}"}}', "", query]
+    return "\n".join(parts) + "\n"
