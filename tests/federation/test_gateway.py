@@ -5,8 +5,6 @@ caller's Authorization header propagated to both subgraphs.
 
 Adding a case is one function taking the fixtures it needs (`gateway`, `open_gateway`,
 `server`, `local_commons`, `nbh`, `sub`); `server.token(...)` mints tokens the gateway accepts.
-Cases that wait for fields other branches add (circles, aggregates) are listed in
-docs/federation.md, "Gateway cases to add".
 """
 
 from __future__ import annotations
@@ -268,3 +266,64 @@ def test_a_coordinator_reads_the_view_through_the_gateway(
         "neighborhood": nbh,
         "activeCircles": {"value": 0, "suppressed": False},
     }
+
+
+CIRCLE = """query($id: ID!) { circle(id: $id) { id focus myRole members { displayName isMe } } }"""
+
+
+def test_a_members_circle_query_works_through_the_gateway(
+    gateway: HiveGateway, server: LiveServer, nbh: str
+) -> None:
+    from tests import circles
+
+    facilitator = circles.coordinator(server, nbh)
+    circle = circles.form(server, facilitator, nbh, focus="Holding Ines this spring")
+    member = circles.add_member(server, facilitator, circle["id"], name="Noor")
+    resp = gateway.gql(CIRCLE, {"id": circle["id"]}, token=member.token)
+    assert resp.errors == []
+    got = resp.data["circle"]
+    assert got["focus"] == "Holding Ines this spring" and got["myRole"] == "SUPPORTER"
+    assert {"displayName": "Noor", "isMe": True} in got["members"]
+    mine = gateway.gql("{ myCircles { id } }", token=member.token)
+    assert {"id": circle["id"]} in mine.data["myCircles"]
+
+
+def test_an_outsider_gets_the_random_id_answer_through_the_gateway(
+    gateway: HiveGateway, server: LiveServer, nbh: str
+) -> None:
+    from tests import circles
+
+    facilitator = circles.coordinator(server, nbh)
+    circle = circles.form(server, facilitator, nbh)
+    outsider = circles.member(server)
+    theirs = gateway.gql(CIRCLE, {"id": circle["id"]}, token=outsider.token)
+    random = gateway.gql(
+        CIRCLE, {"id": "0b9e7c1a-2222-4333-8444-555566667777"}, token=outsider.token
+    )
+    assert [e["extensions"]["code"] for e in theirs.errors] == ["NOT_FOUND"]
+    assert (theirs.status, theirs.body) == (random.status, random.body)
+
+
+HELP = """mutation($c: ID!, $i: HelpRequestInput!) {
+  requestLocalCommonsHelp(circleId: $c, input: $i) { forwarded localCommonsReference } }"""
+
+
+def test_a_help_request_goes_gateway_to_cip_to_local_commons(
+    gateway: HiveGateway, server: LiveServer, local_commons: FakeLocalCommons, nbh: str
+) -> None:
+    from tests import circles
+
+    facilitator = circles.coordinator(server, nbh)
+    circle = circles.form(server, facilitator, nbh, focus="Holding Oren after the fire")
+    member = circles.add_member(server, facilitator, circle["id"], name="Tamsin")
+    local_commons.reset()
+    typed = {"title": "Spare bedding", "details": "Two single duvets", "neededOn": "2026-12-01"}
+    resp = gateway.gql(HELP, {"c": circle["id"], "i": typed}, token=member.token)
+    assert resp.errors == []
+    assert resp.data["requestLocalCommonsHelp"]["forwarded"] is True
+    (received,) = local_commons.received
+    body = received.body.decode()
+    assert "Spare bedding" in body and "2026-12-01" in body
+    for secret in (circle["id"], "Oren", "Tamsin", nbh, member.sub):
+        assert secret not in body
+    assert received.headers["authorization"] == f"Bearer {member.token}"
