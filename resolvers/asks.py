@@ -55,7 +55,7 @@ async def purge_expired(today: dt.date) -> int:
         "id", "neighborhood", "expires_on"
     )
     for ask_id, nbh, expires in expired:
-        async with in_transaction():
+        async with in_transaction("default"):
             # Counting the deleted rows keeps two concurrent purges from closing it twice.
             if await SupportAsk.filter(id=ask_id).delete():
                 # Shredding is deleting the wrapped key; no request's Sealer is needed here.
@@ -72,7 +72,7 @@ async def ask_for_support(ctx: CareContext, neighborhood: str, note: str) -> Ask
     today = ctx.clock.today()
     ask_id = uuid.uuid4()
     expires = today + dt.timedelta(days=ASK_TTL_DAYS)
-    async with in_transaction():
+    async with in_transaction("default"):
         await ctx.sealer.create_key(ask_owner(ask_id))
         sealed = await ctx.sealer.seal(ask_owner(ask_id), note_aad(ask_id), text)
         await SupportAsk.create(
@@ -111,7 +111,7 @@ async def withdraw_support_ask(ctx: CareContext, ask_id: str) -> bool:
     await purge_expired(ctx.clock.today())
     parsed = care_input.parse_id(ask_id)
     asker = subject(ctx.viewer)
-    async with in_transaction():
+    async with in_transaction("default"):
         row = None
         if parsed is not None:
             row = await SupportAsk.get_or_none(id=parsed, asker=asker)

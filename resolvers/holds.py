@@ -74,7 +74,7 @@ async def open_care_hold(ctx: CareContext, neighborhood: str, sealed_note: str |
     note = care_input.sealed_note(sealed_note)
     holder = subject(ctx.viewer)
     today = ctx.clock.today()
-    async with in_transaction():
+    async with in_transaction("default"):
         hold = await CareHold.create(
             neighborhood=nbh, status=OPEN, opened_on=today, holder=holder, sealed_note=note
         )
@@ -99,7 +99,7 @@ async def take_support_ask(ctx: CareContext, ask_id: str, sealed_note: str | Non
     await asks.purge_expired(today)
     holder = subject(ctx.viewer)
     parsed = care_input.parse_id(ask_id)
-    async with in_transaction():
+    async with in_transaction("default"):
         ask = None
         if parsed is not None:
             ask = await SupportAsk.get_or_none(id=parsed, **coordinated_filter(ctx.viewer))
@@ -141,7 +141,7 @@ async def transfer_care_hold(ctx: CareContext, hold_id: str) -> TransferFacts:
     today = ctx.clock.today()
     code, hashed = one_time_codes.new_code()
     expires = one_time_codes.expires_on(today)
-    async with in_transaction():
+    async with in_transaction("default"):
         await HoldTransfer.filter(hold_id=hold.id).delete()
         await HoldTransfer.create(code_hash=hashed, hold_id=hold.id, expires_on=expires)
         await metrics.count_action(hold.neighborhood, today, subject(ctx.viewer))
@@ -156,7 +156,7 @@ async def accept_care_hold(ctx: CareContext, code: str) -> HoldFacts:
     today = ctx.clock.today()
     hashed = one_time_codes.hash_of(code)
     await HoldTransfer.filter(expires_on__lte=today).delete()  # spent by time: forget them
-    async with in_transaction():
+    async with in_transaction("default"):
         transfer = None
         if hashed is not None:
             transfer = await HoldTransfer.get_or_none(code_hash=hashed).prefetch_related("hold")
@@ -180,7 +180,7 @@ async def close_care_hold(ctx: CareContext, hold_id: str) -> bool:
     hold = await find_my_hold(ctx, hold_id)
     today = ctx.clock.today()
     nbh = hold.neighborhood
-    async with in_transaction():
+    async with in_transaction("default"):
         await HoldTransfer.filter(hold_id=hold.id).delete()
         if not await CareHold.filter(id=hold.id).delete():
             raise NotFound()

@@ -201,7 +201,7 @@ async def release(
     # purge dates the gauge's -1 on the expiry day, so it must run before the counts do.
     await asks.purge_expired(today)
     try:
-        async with in_transaction() as conn:
+        async with in_transaction("default") as conn:
             if dialect() == "postgres":
                 # Workers asking for the same release queue here; the first computes it.
                 await conn.execute_query(

@@ -81,7 +81,7 @@ async def open_repair_thread(
     me = subject(ctx.viewer)
     today = ctx.clock.today()
     thread_id, party_id = uuid.uuid4(), uuid.uuid4()
-    async with in_transaction():
+    async with in_transaction("default"):
         thread = await RepairThread.create(
             id=thread_id, neighborhood=nbh, stage=Stage.IMPACT.value, opened_on=today
         )
@@ -113,7 +113,7 @@ async def create_repair_invite(ctx: CareContext, thread_id: str, role: Role) -> 
     rules.check_invite(role, taken)
     code, hashed = one_time_codes.new_code()
     expires = one_time_codes.expires_on(ctx.clock.today())
-    async with in_transaction():
+    async with in_transaction("default"):
         await RepairInvite.filter(thread_id=thread.id, role=role.value).delete()
         await RepairInvite.create(
             code_hash=hashed, thread_id=thread.id, role=role.value, expires_on=expires
@@ -128,7 +128,7 @@ async def join_repair_thread(ctx: CareContext, code: str, display_name: str) -> 
     today = ctx.clock.today()
     hashed = one_time_codes.hash_of(code)
     await RepairInvite.filter(expires_on__lte=today).delete()  # spent by time: forget them
-    async with in_transaction():
+    async with in_transaction("default"):
         invite = None
         if hashed is not None:
             invite = await RepairInvite.get_or_none(code_hash=hashed).prefetch_related("thread")
@@ -164,7 +164,7 @@ async def add_repair_entry(ctx: CareContext, thread_id: str, body: str) -> Entry
     today = ctx.clock.today()
     entry_id = uuid.uuid4()
     stage = Stage(thread.stage)
-    async with in_transaction():
+    async with in_transaction("default"):
         ordinal = await RepairEntry.filter(thread_id=thread.id).count() + 1
         sealed = await ctx.sealer.seal(
             thread_owner(thread.id),
@@ -194,7 +194,7 @@ async def _move(ctx: CareContext, thread_id: str, step: str) -> ThreadFacts:
         new = rules.pause(state, role)
     else:
         new = rules.resume(state, role)
-    async with in_transaction():
+    async with in_transaction("default"):
         # Compare-and-set on the state the rule saw: a concurrent change makes this one fail
         # instead of, say, a second confirmation skipping a lens.
         changed = await RepairThread.filter(
@@ -233,7 +233,7 @@ async def close_repair_thread(
     thread, role = await find_mine(ctx, thread_id)
     rules.check_close(_state(thread), role, closure, route)
     nbh, today = thread.neighborhood, ctx.clock.today()
-    async with in_transaction():
+    async with in_transaction("default"):
         await RepairEntry.filter(thread_id=thread.id).delete()
         await RepairInvite.filter(thread_id=thread.id).delete()
         await RepairParty.filter(thread_id=thread.id).delete()

@@ -76,7 +76,7 @@ async def seed_global(
 ) -> tuple[int, int]:
     """Insert global entries, replacing global entries of the same name. (added, replaced)."""
     added = replaced = 0
-    async with in_transaction():
+    async with in_transaction("default"):
         for entry in entries:
             fields = {
                 "kind": entry.kind,

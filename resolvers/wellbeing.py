@@ -52,7 +52,7 @@ async def answer_wellbeing_check(
     ctx: CareContext, *, has_support: bool, wants_peer_connection: bool
 ) -> WellbeingState:
     today = ctx.clock.today()
-    async with in_transaction():
+    async with in_transaction("default"):
         updated = await WellbeingAnswer.filter(coordinator=ctx.viewer.subject).update(
             answered_on=today
         )
