@@ -58,6 +58,8 @@ class Gate:
             data = json.loads(body) if body else None
         except ValueError:
             return _replay(body, receive)
+        except RecursionError as exc:
+            raise Refused("The request body is nested too deeply.") from exc
         if isinstance(data, list):
             if len(data) > self.max_batch:
                 raise Refused(

@@ -7,6 +7,8 @@ the GraphiQL assets are never stored by caches: they can carry care data.
 
 from __future__ import annotations
 
+import json
+
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,6 +27,17 @@ SECURITY_HEADERS = {
 }
 
 
+_JSON = [(b"content-type", b"application/json")]
+_INTERNAL = json.dumps(
+    {
+        "data": None,
+        "errors": [
+            {"message": "Internal server error.", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+        ],
+    }
+).encode()
+
+
 class SecurityHeaders:
     """ASGI middleware; ``cacheable_prefix``: the static assets, which caches may keep."""
 
@@ -38,8 +51,12 @@ class SecurityHeaders:
             return
         asset = str(scope.get("path", "")).startswith(self.cacheable_prefix + "/")
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
                     headers[name] = value
@@ -47,4 +64,14 @@ class SecurityHeaders:
                     headers["cache-control"] = "no-store"
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Starlette's own 500 page is made outside the middleware stack, without these
+            # headers: answer here, then let the error go on to be logged (by type only).
+            if not started:
+                await send_with_headers(
+                    {"type": "http.response.start", "status": 500, "headers": _JSON}
+                )
+                await send_with_headers({"type": "http.response.body", "body": _INTERNAL})
+            raise

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import httpx
+from starlette.types import Receive, Scope, Send
 
-from subgraph.headers import CONTENT_SECURITY_POLICY
+from subgraph.headers import CONTENT_SECURITY_POLICY, SecurityHeaders
 from tests.support import LiveServer
 
 
@@ -119,3 +121,20 @@ def test_operation_names_that_are_not_names_are_not_labels(server: LiveServer) -
     text = server.client.get("/metrics").text
     assert "alice@example.org" not in text
     assert 'operation="invalid"' in text
+
+
+def test_an_unexpected_failure_still_answers_with_the_headers() -> None:
+    async def boom(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("a message that must not be shown")
+
+    async def call() -> httpx.Response:
+        app = SecurityHeaders(boom, cacheable_prefix="/assets")
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://cip") as client:
+            return await client.post("/graphql", json={"query": "{ careScope { isNot } }"})
+
+    resp = asyncio.run(call())
+    assert resp.status_code == 500
+    secured(resp)
+    assert resp.json()["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "must not be shown" not in resp.text

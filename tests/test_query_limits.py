@@ -124,6 +124,15 @@ def test_oversized_bodies_are_refused_before_parsing(server: LiveServer, nbh: st
     assert streamed.status_code == 413
 
 
+def test_deeply_nested_json_is_refused_not_a_crash(server: LiveServer) -> None:
+    body = b'{"query": "{ careScope { isNot } }", "variables": {"a": ' + b"[" * 20000 + b"]" * 20000
+    resp = server.client.post(
+        "/graphql", content=body + b"}}", headers={"Content-Type": "application/json"}
+    )
+    assert resp.status_code == 200
+    assert resp.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
 def test_suggestions_are_kept_in_dev(server: LiveServer) -> None:
     resp = server.gql("{ careScop { isNot } }")
     assert resp.codes == ["BAD_USER_INPUT"]
