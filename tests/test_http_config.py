@@ -96,6 +96,15 @@ def test_prod_has_no_introspection_graphiql_or_suggestions(prod: AppClient) -> N
     typo = post(prod, {"query": "{ careScop { isNot } }"})
     assert codes(typo) == ["BAD_USER_INPUT"]
     assert "Did you mean" not in json.dumps(typo) and "careScope" not in json.dumps(typo)
+    enum = post(
+        prod,
+        {
+            "query": 'mutation($r: CircleRole!) { createCircleInvite(circleId: "x", role: $r) '
+            "{ code } }",
+            "variables": {"r": "SUPPORTR"},
+        },
+    )
+    assert codes(enum) == ["BAD_USER_INPUT"] and "Did you mean" not in json.dumps(enum)
     # The gateway's composition query is not introspection and keeps working.
     assert "sdl" in post(prod, {"query": "{ _service { sdl } }"})["data"]["_service"]
 

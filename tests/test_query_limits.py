@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphql import get_introspection_query
+
 from tests.circles import FORM, coordinator, form, member, ok
 from tests.support import LiveServer
 
@@ -142,5 +144,8 @@ def test_suggestions_are_kept_in_dev(server: LiveServer) -> None:
 def test_introspection_and_graphiql_are_on_in_dev(server: LiveServer) -> None:
     data = ok(server.gql("{ __schema { queryType { name } } }"))
     assert data["__schema"]["queryType"]["name"] == "Query"
+    # GraphiQL's full introspection query fits the default depth and token limits.
+    full = get_introspection_query(descriptions=True, directive_is_repeatable=True)
+    assert ok(server.gql(full))["__schema"]["types"]
     page = server.client.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "graphiql" in page.text.lower()
