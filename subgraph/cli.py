@@ -45,7 +45,10 @@ def _describe_db(url: str) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from subgraph.logs import configure_logging
+
     settings = _settings()
+    configure_logging(settings.log_level)
     _migrate(settings)
     base = f"http://{args.host}:{args.port}"
     print(f"cip: serving {settings.env} on {_describe_db(settings.database_url)}")
@@ -57,7 +60,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         access_log=False,  # uvicorn's access log names client addresses
-        log_level="info",
+        log_config=None,  # CIP's JSON lines (subgraph/logs.py), set up again in each worker
+        log_level=settings.log_level.lower(),
     )
     return 0
 
