@@ -15,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from auth.authenticate import Authenticator
+from auth.rate_limits import Limits, make_limiter
 from auth.tokens import TokenVerifier
 from models import db
 from models.clock import Clock
@@ -56,6 +57,15 @@ class CipGraphQL(GraphQL[CareContext, None]):
             policy=self._policy,
             request=request,
         )
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(
+        mutations_per_minute=settings.rate_mutations_per_minute,
+        address_mutations_per_minute=settings.rate_address_mutations_per_minute,
+        codes_per_hour=settings.rate_codes_per_hour,
+        address_codes_per_hour=settings.rate_address_codes_per_hour,
+    )
 
 
 def unauthenticated_response(error: Unauthenticated) -> JSONResponse:
@@ -125,4 +135,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     )
     app.state.clock = clock
     app.state.settings = settings
+    # Rate limits: read by auth.rate_guard.RateGuard on every root mutation.
+    app.state.rate_limiter = make_limiter(
+        settings.rate_backend, settings.pseudonym_key, limits_from(settings)
+    )
+    app.state.rate_client_header = settings.rate_client_header
     return app
