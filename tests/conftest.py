@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,3 +67,14 @@ def nbh() -> str:
 @pytest.fixture
 def sub() -> str:
     return f"member-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def day(server: LiveServer) -> Iterator[dt.date]:
+    """The service's clock fixed on Monday 2026-03-02 for the test, then back to the real date."""
+    start = dt.date(2026, 3, 2)
+    server.clock.set(start)
+    try:
+        yield start
+    finally:
+        server.clock.set(None)
