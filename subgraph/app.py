@@ -18,6 +18,7 @@ from strawberry.http import GraphQLHTTPResponse
 from strawberry.types import ExecutionResult
 
 from auth.authenticate import Authenticator
+from auth.rate_limits import Limits, make_limiter
 from auth.tokens import TokenVerifier
 from models import db
 from models.clock import Clock
@@ -76,6 +77,15 @@ class CipGraphQL(GraphQL[CareContext, None]):
         if facts is not None:
             facts.note_outcome(result_outcome(result.errors))
         return await super().process_result(request, result)
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(
+        mutations_per_minute=settings.rate_mutations_per_minute,
+        address_mutations_per_minute=settings.rate_address_mutations_per_minute,
+        codes_per_hour=settings.rate_codes_per_hour,
+        address_codes_per_hour=settings.rate_address_codes_per_hour,
+    )
 
 
 def unauthenticated_response(error: Unauthenticated) -> JSONResponse:
@@ -168,6 +178,11 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.clock = clock
     app.state.settings = settings
     app.state.metrics = metrics
+    # Rate limits: read by auth.rate_guard.RateGuard on every root mutation.
+    app.state.rate_limiter = make_limiter(
+        settings.rate_backend, settings.pseudonym_key, limits_from(settings)
+    )
+    app.state.rate_client_header = settings.rate_client_header
     return app
 
 

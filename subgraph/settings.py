@@ -19,6 +19,7 @@ ENVS = ("dev", "prod")
 ASYMMETRIC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
 DEV_ISSUER = "cip-dev"
 DEV_AUDIENCE = "cip"
+RATE_BACKENDS = ("memory", "database", "off")
 
 
 class ConfigError(Exception):
@@ -56,6 +57,13 @@ class Settings:
     persisted_only: bool = False
     persisted_manifest: Path | None = None
     log_level: str = "INFO"
+    # Rate limits (auth/rate_limits.py): memory, database (shared by instances), off (dev).
+    rate_backend: str = "memory"
+    rate_mutations_per_minute: int = 60
+    rate_address_mutations_per_minute: int = 600
+    rate_codes_per_hour: int = 30
+    rate_address_codes_per_hour: int = 300
+    rate_client_header: str | None = None
 
     @property
     def is_dev(self) -> bool:
@@ -256,6 +264,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if local_commons and not local_commons.startswith(("https://", "http://")):
         raise ConfigError("CIP_LOCAL_COMMONS_URL must be an http(s) URL")
 
+    rate_backend = env.get("CIP_RATE_LIMIT_BACKEND") or "memory"
+    if rate_backend not in RATE_BACKENDS:
+        raise ConfigError(
+            f"CIP_RATE_LIMIT_BACKEND must be memory, database or off, got {rate_backend!r}"
+        )
+    if rate_backend == "off" and not dev:
+        raise ConfigError("CIP_RATE_LIMIT_BACKEND=off is dev only; use memory or database")
+
     return Settings(
         env=mode,
         data_dir=data_dir,
@@ -277,4 +293,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         min_cell_coordinator=_positive_int(env, "CIP_MIN_CELL_COORDINATOR", 5, "people", 5),
         min_cell_ai=_positive_int(env, "CIP_MIN_CELL_AI", 11, "people", 5),
         **_http_settings(env, dev),
+        rate_backend=rate_backend,
+        rate_mutations_per_minute=_positive_int(
+            env, "CIP_RATE_MUTATIONS_PER_MINUTE", 60, "attempts"
+        ),
+        rate_address_mutations_per_minute=_positive_int(
+            env, "CIP_RATE_ADDRESS_MUTATIONS_PER_MINUTE", 600, "attempts"
+        ),
+        rate_codes_per_hour=_positive_int(env, "CIP_RATE_CODES_PER_HOUR", 30, "attempts"),
+        rate_address_codes_per_hour=_positive_int(
+            env, "CIP_RATE_ADDRESS_CODES_PER_HOUR", 300, "attempts"
+        ),
+        rate_client_header=env.get("CIP_RATE_CLIENT_HEADER") or None,
     )

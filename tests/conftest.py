@@ -40,7 +40,15 @@ def server(
     else:
         pg = FreshPostgres()
         url = pg.create()
-    env = dev_env(data_dir, url, CIP_LOCAL_COMMONS_URL=local_commons.url)
+    env = dev_env(
+        data_dir,
+        url,
+        CIP_LOCAL_COMMONS_URL=local_commons.url,
+        # The whole suite calls from 127.0.0.1: per-address limits are tested on servers of
+        # their own (tests/test_rate_limits.py); per-subject limits keep their defaults.
+        CIP_RATE_ADDRESS_MUTATIONS_PER_MINUTE="1000000",
+        CIP_RATE_ADDRESS_CODES_PER_HOUR="1000000",
+    )
     live = LiveServer(env, backend).start()
     try:
         yield live
