@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -25,6 +26,7 @@ from schema.build import build_schema
 from subgraph.graphiql import ASSETS_DIR, graphiql_page
 from subgraph.policy import policy_from
 from subgraph.settings import Settings
+from subgraph.sqlcount import CountingMiddleware
 
 ASSETS_PREFIX = "/graphiql-assets"
 
@@ -122,6 +124,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             Mount(ASSETS_PREFIX, StaticFiles(directory=ASSETS_DIR), name="graphiql-assets"),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(CountingMiddleware)] if settings.count_sql else [],
     )
     app.state.clock = clock
     app.state.settings = settings

@@ -44,6 +44,8 @@ class Settings:
     wellbeing_days: int = 14
     min_cell_coordinator: int = 5
     min_cell_ai: int = 11
+    # Benchmarks and tests: report SQL statements per request in a response header.
+    count_sql: bool = False
 
     @property
     def is_dev(self) -> bool:
@@ -102,6 +104,13 @@ def _database_url(name: str, url: str) -> str:
     if url.startswith("postgresql://"):
         return "postgres://" + url[len("postgresql://") :]
     return url
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (env.get(name) or "0").strip().lower()
+    if raw not in ("0", "1", "true", "false"):
+        raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
+    return raw in ("1", "true")
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
@@ -209,4 +218,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         # Small-cell floors; the directive's minCell (5) is a floor under both.
         min_cell_coordinator=_positive_int(env, "CIP_MIN_CELL_COORDINATOR", 5, "people", 5),
         min_cell_ai=_positive_int(env, "CIP_MIN_CELL_AI", 11, "people", 5),
+        count_sql=_flag(env, "CIP_COUNT_SQL"),
     )
