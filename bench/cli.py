@@ -79,6 +79,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         out=args.out,
         raw=not args.no_raw,
         release_all=not args.no_release_all,
+        only=[o.strip() for o in args.only.split(",")] if args.only else None,
     )
     return run_all(options)
 
@@ -101,4 +102,5 @@ def add_parser(sub: Any) -> None:
     run.add_argument("--out", default=None, help="write the results as JSON here")
     run.add_argument("--no-raw", action="store_true", help="skip the raw-driver endpoint")
     run.add_argument("--no-release-all", action="store_true", help="skip timing `cip release`")
+    run.add_argument("--only", default=None, help="comma-separated scenario names")
     run.set_defaults(handler=cmd_run)

@@ -72,6 +72,7 @@ class RunOptions:
     out: str | None = None
     raw: bool = True
     release_all: bool = True
+    only: list[str] | None = None
 
 
 @dataclass
@@ -372,6 +373,8 @@ class Bench:
             self.say(f"first release computation (one request): {self.result.first_release_ms} ms")
             total = self.options.requests
             for name, make in scenarios.items():
+                if self.options.only and name not in self.options.only:
+                    continue
                 asyncio.run(measure(url, make, 5, 1, start=10_000_000))  # warm up
                 for c in self.options.concurrency:
                     if name == "joinCircle" and self.joins + total > self.options.plan.join_codes:
@@ -380,6 +383,9 @@ class Bench:
                     self.record("cip", name, c, asyncio.run(measure(url, make, total, c)), total)
             self.result.peak_rss_mb = peak_rss_mb(workers_of(pid))
             self.say(f"peak RSS per worker: {self.result.peak_rss_mb} MB")
+        if any(f.errors for f in self.result.figures):
+            log = (self.work / "serve.log").read_text(errors="replace")
+            self.say("server log on errors (tail):\n" + log[-3000:])
 
     def serve_raw(self) -> None:
         port = free_port()

@@ -39,7 +39,8 @@ def server(
     else:
         pg = FreshPostgres()
         url = pg.create()
-    env = dev_env(data_dir, url, CIP_LOCAL_COMMONS_URL=local_commons.url)
+    # CIP_COUNT_SQL: responses carry x-cip-sql-statements (tests/test_sql_statements.py).
+    env = dev_env(data_dir, url, CIP_LOCAL_COMMONS_URL=local_commons.url, CIP_COUNT_SQL="1")
     live = LiveServer(env, backend).start()
     try:
         yield live
