@@ -84,6 +84,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_all(options)
 
 
+def cmd_cpu(_: argparse.Namespace) -> int:
+    import json
+
+    from bench.cpu import run_cpu
+    from subgraph.cli import _settings
+
+    print(json.dumps(run_cpu(_settings())))
+    return 0
+
+
 def add_parser(sub: Any) -> None:
     """Register `cip bench seed|run` on the top-level subparsers."""
     bench = sub.add_parser("bench", help="benchmarks: seed data, measure over HTTP")
@@ -91,6 +101,10 @@ def add_parser(sub: Any) -> None:
     seed = inner.add_parser("seed", help="write benchmark data into CIP_DATABASE_URL")
     add_plan_arguments(seed)
     seed.set_defaults(handler=cmd_seed)
+    cpu = inner.add_parser(
+        "cpu", help="CPU ms per request in process, CIP against the raw driver (seeded data)"
+    )
+    cpu.set_defaults(handler=cmd_cpu)
     run = inner.add_parser(
         "run", help="seed fresh databases, serve them and measure over loopback HTTP"
     )

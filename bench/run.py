@@ -98,6 +98,7 @@ class BackendResult:
     release_all_seconds: float | None = None
     peak_rss_mb: list[float] = field(default_factory=list)
     raw_peak_rss_mb: list[float] = field(default_factory=list)
+    cpu_ms: dict[str, float] = field(default_factory=dict)
     figures: list[Figure] = field(default_factory=list)
 
 
@@ -425,6 +426,13 @@ class Bench:
                     self.record("raw", name, c, asyncio.run(measure(url, make, total, c)), total)
             self.result.raw_peak_rss_mb = peak_rss_mb(workers_of(pid))
 
+    def cpu(self) -> None:
+        done = subprocess.run(
+            cip_command("bench", "cpu"), env=self.env, check=True, capture_output=True, text=True
+        )
+        self.result.cpu_ms = json.loads(done.stdout.strip().splitlines()[-1])
+        self.say(f"CPU ms per request in process: {self.result.cpu_ms}")
+
     def release_all(self) -> None:
         began = time.monotonic()
         subprocess.run(cip_command("release"), env=self.env, check=True, capture_output=True)
@@ -439,6 +447,7 @@ class Bench:
             self.serve()
             if self.options.raw:
                 self.serve_raw()
+                self.cpu()
             if self.options.release_all:
                 self.release_all()
         finally:
@@ -460,12 +469,25 @@ def ratios(results: list[BackendResult]) -> list[str]:
     return lines
 
 
+def cpu_ratios(results: list[BackendResult]) -> list[str]:
+    lines = []
+    for result in results:
+        for scenario in ("myCircles", "circle(id)"):
+            ours, limit = result.cpu_ms.get(f"cip {scenario}"), result.cpu_ms.get(f"raw {scenario}")
+            if ours and limit:
+                lines.append(
+                    f"{result.backend} {scenario}: CPU per request {ours} ms against {limit} ms "
+                    f"raw, {limit / ours:.0%} of the raw throughput per core"
+                )
+    return lines
+
+
 def run_all(options: RunOptions) -> int:
     results = []
     for backend in options.backends:
         with tempfile.TemporaryDirectory(prefix=f"cip-bench-{backend}-") as work:
             results.append(Bench(options, backend, Path(work)).run())
-    lines = ratios(results)
+    lines = ratios(results) + cpu_ratios(results)
     for line in lines:
         print(f"cip: {line}")
     errors = sum(f.errors for r in results for f in r.figures)
