@@ -75,11 +75,12 @@ def build_schema(*, dev: bool = True) -> CipSchema:
         federation_version=FEDERATION_VERSION,
         # Parsing and validating depend on the query text and the schema only, never on the
         # caller: a bounded cache of both saves their CPU on repeated queries (docs/benchmarks.md).
-        # Instances on purpose (typed as factories): one cache per schema, not per request.
+        # Strawberry keeps both LRU caches at module level (keyed by the schema for validation),
+        # so the per-request factories share them.
         extensions=[
             error_shaping(dev),
-            ParserCache(maxsize=QUERY_CACHE_SIZE),  # type: ignore[list-item]
-            ValidationCache(maxsize=QUERY_CACHE_SIZE),  # type: ignore[list-item]
+            lambda: ParserCache(maxsize=QUERY_CACHE_SIZE),
+            lambda: ValidationCache(maxsize=QUERY_CACHE_SIZE),
         ],
     )
 
