@@ -1,10 +1,11 @@
 """Counting SQL statements per request, for benchmarks and the statement-count tests.
 
 Enabled by CIP_COUNT_SQL=1 only. Tortoise logs every statement it sends (execute_query,
-execute_insert, execute_many, ...) on the ``tortoise.db_client`` logger at DEBUG; a handler
-on that logger adds one to the current request's counter and drops the record, and the
-response carries the total in ``x-cip-sql-statements``. Transaction control (BEGIN, COMMIT,
-savepoints) is not logged by Tortoise and so not counted.
+execute_insert, execute_many, ...) on the ``tortoise.db_client`` logger at DEBUG; a filter on
+that logger adds one to the current request's counter and drops the record (it reaches no
+handler, so nothing is printed), and the response carries the total in
+``x-cip-sql-statements``. Transaction control (BEGIN, COMMIT, savepoints) is not logged by
+Tortoise and so not counted.
 """
 
 from __future__ import annotations
@@ -18,25 +19,24 @@ HEADER = b"x-cip-sql-statements"
 _counter: ContextVar[list[int] | None] = ContextVar("cip_sql_counter", default=None)
 
 
-class _CountingHandler(logging.Handler):
-    def emit(self, record: logging.LogRecord) -> None:  # noqa: ARG002
-        box = _counter.get()
-        if box is not None:
-            box[0] += 1
+def _count_and_drop(record: logging.LogRecord) -> bool:  # noqa: ARG001
+    box = _counter.get()
+    if box is not None:
+        box[0] += 1
+    return False  # a logger filter: the record goes no further, to no handler
 
 
 _installed = False
 
 
 def install() -> None:
-    """Attach the counting handler once per process."""
+    """Attach the counting filter once per process."""
     global _installed
     if _installed:
         return
     log = logging.getLogger("tortoise.db_client")
     log.setLevel(logging.DEBUG)
-    log.propagate = False  # count statements, print none of them
-    log.addHandler(_CountingHandler(logging.DEBUG))
+    log.addFilter(_count_and_drop)
     _installed = True
 
 
