@@ -6,7 +6,6 @@ from typing import Any, Literal
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.federation.schema_directives import Link
 from strawberry.printer import print_schema
 from strawberry.tools import merge_types
@@ -19,11 +18,10 @@ from schema.coordinator_support import CoordinatorSupportMutation, CoordinatorSu
 from schema.errors import error_shaping
 from schema.holds import HoldMutation, HoldQuery
 from schema.local_commons import LocalCommonsMutation
+from schema.query_cache import BoundedValidationCache, ShapedParserCache
 from schema.repair import RepairMutation, RepairQuery
 from schema.resources import ResourceMutation, ResourceQuery
 from schema.scope import ScopeQuery
-
-QUERY_CACHE_SIZE = 256  # distinct query texts kept parsed and validated, per worker
 
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 
@@ -76,12 +74,8 @@ def build_schema(*, dev: bool = True) -> CipSchema:
         # Parsing and validating depend on the query text and the schema only, never on the
         # caller: a bounded cache of both saves their CPU on repeated queries (docs/benchmarks.md).
         # Strawberry keeps both LRU caches at module level (keyed by the schema for validation),
-        # so the per-request factories share them.
-        extensions=[
-            error_shaping(dev),
-            lambda: ParserCache(maxsize=QUERY_CACHE_SIZE),
-            lambda: ValidationCache(maxsize=QUERY_CACHE_SIZE),
-        ],
+        # so the per-request instances share them.
+        extensions=[error_shaping(dev), ShapedParserCache, BoundedValidationCache],
     )
 
 
