@@ -2,10 +2,11 @@
 
 Enabled by CIP_COUNT_SQL=1 only. Tortoise logs every statement it sends (execute_query,
 execute_insert, execute_many, ...) on the ``tortoise.db_client`` logger at DEBUG; a filter on
-that logger adds one to the current request's counter and drops the record (it reaches no
-handler, so nothing is printed), and the response carries the total in
-``x-cip-sql-statements``. Transaction control (BEGIN, COMMIT, savepoints) is not logged by
-Tortoise and so not counted.
+that logger adds one to the current request's counter and lets the record on to that
+logger's own handlers (if any), and the response carries the total in
+``x-cip-sql-statements``. The logger stops propagating: statement records carry parameters
+and must not reach the root logger's output. Transaction control (BEGIN, COMMIT,
+savepoints) is not logged by Tortoise and so not counted.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ HEADER = b"x-cip-sql-statements"
 _counter: ContextVar[list[int] | None] = ContextVar("cip_sql_counter", default=None)
 
 
-def _count_and_drop(record: logging.LogRecord) -> bool:  # noqa: ARG001
+def _count(record: logging.LogRecord) -> bool:  # noqa: ARG001
     box = _counter.get()
     if box is not None:
         box[0] += 1
-    return False  # a logger filter: the record goes no further, to no handler
+    return True
 
 
 _installed = False
@@ -36,7 +37,8 @@ def install() -> None:
         return
     log = logging.getLogger("tortoise.db_client")
     log.setLevel(logging.DEBUG)
-    log.addFilter(_count_and_drop)
+    log.propagate = False
+    log.addFilter(_count)
     _installed = True
 
 
