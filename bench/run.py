@@ -34,8 +34,9 @@ from bench import names
 from bench.seed import SeedPlan
 from subgraph.settings import DEV_AUDIENCE, DEV_ISSUER, new_key
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "CIP_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+# The server the test suite uses (CIP_TEST_POSTGRES_URL) unless the benchmark is told otherwise.
+POSTGRES_ADMIN_URL = os.environ.get("CIP_BENCH_POSTGRES_URL") or os.environ.get(
+    "CIP_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )
 CIRCLE_SELECTION = """
   id neighborhood focus status myRole rhythm formedOn
