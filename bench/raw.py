@@ -73,7 +73,9 @@ class SqliteStore(Store):
 
     async def execute(self, sql: str, args: Sequence[Any], ids: Sequence[str]) -> None:
         assert self.conn is not None
-        self.conn.execute(self._sql(sql, ids), [*ids, *args])
+        # Dates as text, as Tortoise stores them (sqlite3's default date adapter is deprecated).
+        values = [a.isoformat() if hasattr(a, "isoformat") else a for a in args]
+        self.conn.execute(self._sql(sql, ids), [*ids, *values])
 
 
 class PostgresStore(Store):
