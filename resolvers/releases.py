@@ -188,6 +188,16 @@ async def _stored(neighborhood: str, monday: dt.date, window_days: int) -> dict[
     return dict(found[0]) if found else None
 
 
+async def stored_many(
+    neighborhood: str, mondays: list[dt.date], window_days: int
+) -> dict[dt.date, dict[str, Any]]:
+    """The stored releases of many weeks in one statement (careWeeks), by Monday."""
+    rows = await Release.filter(
+        neighborhood=neighborhood, week_start__in=mondays, window_days=window_days
+    ).values("week_start", "payload")
+    return {r["week_start"]: dict(r["payload"]) for r in rows}
+
+
 async def release(
     neighborhood: str, as_of: dt.date, window_days: int, today: dt.date
 ) -> tuple[dict[str, Any], bool]:

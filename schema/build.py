@@ -19,6 +19,7 @@ from schema.coordinator_support import CoordinatorSupportMutation, CoordinatorSu
 from schema.errors import error_shaping
 from schema.holds import HoldMutation, HoldQuery
 from schema.local_commons import LocalCommonsMutation
+from schema.query_cache import BoundedValidationCache, ShapedParserCache
 from schema.repair import RepairMutation, RepairQuery
 from schema.resources import ResourceMutation, ResourceQuery
 from schema.scope import ScopeQuery
@@ -72,7 +73,11 @@ def build_schema(*, dev: bool = True, extensions: Sequence[Any] = ()) -> CipSche
         query=query,
         mutation=mutation,
         federation_version=FEDERATION_VERSION,
-        extensions=[*extensions, error_shaping(dev)],
+        # Parsing and validating depend on the query text and the schema only, never on the
+        # caller: a bounded cache of both saves their CPU on repeated queries (docs/benchmarks.md).
+        # Strawberry keeps both LRU caches at module level (keyed by the schema for validation),
+        # so the per-request instances share them.
+        extensions=[*extensions, error_shaping(dev), ShapedParserCache, BoundedValidationCache],
     )
 
 

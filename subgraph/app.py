@@ -35,6 +35,7 @@ from subgraph.observe import OperationNames, RequestObserver, facts_of, result_o
 from subgraph.persisted import PersistedOperations, Refused, load_manifest
 from subgraph.policy import policy_from
 from subgraph.settings import Settings
+from subgraph.sqlcount import CountingMiddleware
 
 ASSETS_PREFIX = "/graphiql-assets"
 
@@ -173,6 +174,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             # Outermost first: every response (errors and assets too) gets the headers.
             Middleware(SecurityHeaders, cacheable_prefix=ASSETS_PREFIX),
             Middleware(RequestObserver, metrics=metrics, assets_prefix=ASSETS_PREFIX),
+            *([Middleware(CountingMiddleware)] if settings.count_sql else []),
         ],
     )
     app.state.clock = clock

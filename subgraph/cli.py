@@ -358,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--supergraph-out", default=None, help="write the composed supergraph here when it holds"
     )
+    from bench.cli import add_parser as add_bench
+
+    add_bench(sub)
     return parser
 
 

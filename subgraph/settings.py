@@ -64,6 +64,8 @@ class Settings:
     rate_codes_per_hour: int = 30
     rate_address_codes_per_hour: int = 300
     rate_client_header: str | None = None
+    # Benchmarks and tests: report SQL statements per request in a response header.
+    count_sql: bool = False
 
     @property
     def is_dev(self) -> bool:
@@ -305,4 +307,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             env, "CIP_RATE_ADDRESS_CODES_PER_HOUR", 300, "attempts"
         ),
         rate_client_header=env.get("CIP_RATE_CLIENT_HEADER") or None,
+        count_sql=_flag(env, "CIP_COUNT_SQL", False),
     )

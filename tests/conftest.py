@@ -48,6 +48,8 @@ def server(
         # their own (tests/test_rate_limits.py); per-subject limits keep their defaults.
         CIP_RATE_ADDRESS_MUTATIONS_PER_MINUTE="1000000",
         CIP_RATE_ADDRESS_CODES_PER_HOUR="1000000",
+        # Responses carry x-cip-sql-statements (tests/test_sql_statements.py).
+        CIP_COUNT_SQL="1",
     )
     live = LiveServer(env, backend).start()
     try:

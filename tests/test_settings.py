@@ -121,3 +121,11 @@ def test_small_cell_floors(tmp_path: Path) -> None:
     ]:
         with pytest.raises(ConfigError, match=message):
             load_settings({**env, name: value})
+
+
+def test_sql_counting_is_off_unless_asked(tmp_path: Path) -> None:
+    env = {"CIP_DATA_DIR": str(tmp_path)}
+    assert load_settings(env).count_sql is False
+    assert load_settings({**env, "CIP_COUNT_SQL": "1"}).count_sql is True
+    with pytest.raises(ConfigError, match="CIP_COUNT_SQL must be on or off"):
+        load_settings({**env, "CIP_COUNT_SQL": "maybe"})

@@ -1,0 +1,120 @@
+"""`cip bench seed` and `cip bench run`: argument parsing and the two handlers."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from typing import Any
+
+from bench.seed import SeedPlan
+
+SCALES: dict[str, dict[str, int]] = {
+    # CI smoke: completes in seconds on both backends.
+    "tiny": {"neighborhoods": 2, "circles_per_neighborhood": 10, "join_codes": 120},
+    "small": {"neighborhoods": 10, "circles_per_neighborhood": 20},
+    "city": {
+        "neighborhoods": 500,
+        "circles_per_neighborhood": 100,
+        "aggregate_rows_per_neighborhood": 2_000,
+        "updates_per_circle": 10,
+    },
+}
+
+
+def add_plan_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scale", choices=sorted(SCALES), default="small")
+    defaults = SeedPlan()
+    for name, value in vars(defaults).items():
+        p.add_argument(
+            "--" + name.replace("_", "-"),
+            type=int,
+            default=None,
+            help=f"default {value} (or the scale's)",
+        )
+
+
+def plan_from(args: argparse.Namespace) -> SeedPlan:
+    chosen: dict[str, Any] = dict(SCALES[args.scale])
+    for name in vars(SeedPlan()):
+        value = getattr(args, name, None)
+        if value is not None:
+            chosen[name] = value
+    return SeedPlan(**chosen)
+
+
+def cmd_seed(args: argparse.Namespace) -> int:
+    from bench.seed import seed, summary
+    from models import db
+    from subgraph.cli import _migrate, _settings
+
+    settings = _settings()
+    plan = plan_from(args)
+    _migrate(settings)
+    config = db.tortoise_config(settings.database_url, settings.keystore_url)
+
+    async def run() -> str:
+        started = time.monotonic()
+        await db.open_db(config)
+        try:
+            counts = await seed(settings, plan, lambda line: print(f"  {line}", flush=True))
+        finally:
+            await db.close_db()
+        return summary(counts, time.monotonic() - started)
+
+    print(f"cip: bench seed {plan}", flush=True)
+    print(f"cip: {asyncio.run(run())}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bench.run import RunOptions, run_all
+
+    options = RunOptions(
+        backends=[b.strip() for b in args.backends.split(",") if b.strip()],
+        plan=plan_from(args),
+        requests=args.requests,
+        workers=args.workers,
+        concurrency=[int(c) for c in args.concurrency.split(",")],
+        out=args.out,
+        raw=not args.no_raw,
+        release_all=not args.no_release_all,
+        only=[o.strip() for o in args.only.split(",")] if args.only else None,
+    )
+    return run_all(options)
+
+
+def cmd_cpu(_: argparse.Namespace) -> int:
+    import json
+
+    from bench.cpu import run_cpu
+    from subgraph.cli import _settings
+
+    print(json.dumps(run_cpu(_settings())))
+    return 0
+
+
+def add_parser(sub: Any) -> None:
+    """Register `cip bench seed|run` on the top-level subparsers."""
+    bench = sub.add_parser("bench", help="benchmarks: seed data, measure over HTTP")
+    inner = bench.add_subparsers(dest="bench_command", required=True)
+    seed = inner.add_parser("seed", help="write benchmark data into CIP_DATABASE_URL")
+    add_plan_arguments(seed)
+    seed.set_defaults(handler=cmd_seed)
+    cpu = inner.add_parser(
+        "cpu", help="CPU ms per request in process, CIP against the raw driver (seeded data)"
+    )
+    cpu.set_defaults(handler=cmd_cpu)
+    run = inner.add_parser(
+        "run", help="seed fresh databases, serve them and measure over loopback HTTP"
+    )
+    add_plan_arguments(run)
+    run.add_argument("--backends", default="sqlite,postgres")
+    run.add_argument("--requests", type=int, default=200, help="requests per measurement")
+    run.add_argument("--workers", type=int, default=2)
+    run.add_argument("--concurrency", default="1,16")
+    run.add_argument("--out", default=None, help="write the results as JSON here")
+    run.add_argument("--no-raw", action="store_true", help="skip the raw-driver endpoint")
+    run.add_argument("--no-release-all", action="store_true", help="skip timing `cip release`")
+    run.add_argument("--only", default=None, help="comma-separated scenario names")
+    run.set_defaults(handler=cmd_run)

@@ -1,0 +1,94 @@
+"""CPU time per request, in process: CIP's schema (no HTTP) against the raw-driver function.
+
+HTTP figures on a shared 2-core machine measure the queue for the CPU as much as CIP; the
+process's own CPU time per request does not depend on what else runs. Both sides read the
+same seeded database, as the same probe member, and produce the same JSON (serialised here).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from auth.viewer import Viewer
+from bench import names
+from bench.raw import PostgresStore, Raw, SqliteStore, Store
+from models import db
+from models.clock import Clock
+from models.pseudonym import pseudonym
+from models.sealing import Sealer
+from resolvers.context import CareContext
+from schema.build import build_schema
+from subgraph.policy import policy_from
+from subgraph.settings import Settings
+
+ROUNDS = 7
+
+
+async def cpu_ms(call: Callable[[], Awaitable[Any]], per_round: int) -> float:
+    """The median over rounds of CPU milliseconds per call (this process only)."""
+    await call()
+    rounds = []
+    for _ in range(ROUNDS):
+        began = time.process_time()
+        for _ in range(per_round):
+            await call()
+        rounds.append((time.process_time() - began) / per_round * 1000)
+    return round(statistics.median(rounds), 2)
+
+
+async def measure_cpu(settings: Settings, per_round: int = 20) -> dict[str, float]:
+    from bench.run import CIRCLE, MY_CIRCLES
+
+    me = pseudonym(settings.pseudonym_key, settings.jwt_issuer, names.ISSUER_SUB_PROBE)
+    clock = Clock(settings.today)
+    policy = policy_from(settings)
+    schema = build_schema(dev=settings.is_dev)
+    await db.open_db(db.tortoise_config(settings.database_url, settings.keystore_url))
+    url = settings.database_url
+    store: Store = (
+        SqliteStore(url[len("sqlite://") :].split("?")[0])
+        if url.startswith("sqlite://")
+        else PostgresStore("postgresql://" + url.split("://", 1)[1])
+    )
+    await store.open()
+    raw = Raw(settings, store)
+    try:
+
+        async def cip(query: str, variables: dict[str, Any]) -> str:
+            context = CareContext(
+                viewer=Viewer(subject=me),
+                sealer=Sealer(settings.master_key, clock),
+                clock=clock,
+                policy=policy,
+            )
+            result = await schema.execute(query, variable_values=variables, context_value=context)
+            assert not result.errors, result.errors
+            return json.dumps({"data": result.data})
+
+        mine = json.loads(await cip(MY_CIRCLES, {}))["data"]["myCircles"]
+        one = {"id": mine[0]["id"]}
+
+        async def raw_mine() -> str:
+            return json.dumps({"data": {"myCircles": await raw.circles(me, None)}})
+
+        async def raw_one() -> str:
+            return json.dumps({"data": {"circle": (await raw.circles(me, one["id"]))[0]}})
+
+        return {
+            "cip myCircles": await cpu_ms(lambda: cip(MY_CIRCLES, {}), per_round),
+            "raw myCircles": await cpu_ms(raw_mine, per_round),
+            "cip circle(id)": await cpu_ms(lambda: cip(CIRCLE, one), per_round),
+            "raw circle(id)": await cpu_ms(raw_one, per_round),
+        }
+    finally:
+        await store.close()
+        await db.close_db()
+
+
+def run_cpu(settings: Settings) -> dict[str, float]:
+    return asyncio.run(measure_cpu(settings))
