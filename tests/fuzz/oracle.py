@@ -140,6 +140,10 @@ def _count_problems(role: Role, field: str, value: Any) -> Iterator[str]:
                 yield f"{field}: {role.name} got a small count {count}"
 
 
+def _traces(text: str, where: str) -> list[str]:
+    return [f"trace marker {m!r} in {where}" for m in TRACE_MARKERS if m in text]
+
+
 def problems(
     role: Role, document: str, status: int, text: str, rules: dict[str, FieldRule]
 ) -> list[str]:
@@ -147,14 +151,15 @@ def problems(
     found: list[str] = []
     if status >= 500:
         found.append(f"HTTP {status}")
-    found += [f"trace marker {m!r} in body" for m in TRACE_MARKERS if m in text]
     try:
         body = json.loads(text)
     except ValueError:
-        return [*found, "body is not JSON"]
+        return [*found, *_traces(text, "body"), "body is not JSON"]
     if not isinstance(body, dict):
         return [*found, "body is not a JSON object"]
     for error in body.get("errors") or []:
+        # Only errors: data may rightly echo whatever text the caller sent.
+        found += _traces(json.dumps(error), "error")
         ext = error.get("extensions") or {}
         code = ext.get("code")
         if code == "INTERNAL_SERVER_ERROR":

@@ -36,6 +36,8 @@ def test_server_errors_traces_and_unknown_codes() -> None:
         "HTTP 500",
         "body is not JSON",
     ]
+    echoed = answer({"openCareHold": {"sealedNote": "asyncpg://"}})
+    assert problems(COORD, "mutation { openCareHold { id } }", 200, echoed, RULES) == []
     trace = answer(None, [{"message": 'Traceback: File "/x.py"', "extensions": {"code": "X"}}])
     found = problems(MEMBER, "{ myCircles { id } }", 200, trace, RULES)
     assert "error code 'X' is not in the contract" in found
