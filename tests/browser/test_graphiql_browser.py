@@ -3,8 +3,9 @@ playwright-core from tests/browser/package.json) opens GraphiQL on the live serv
 coordinator token into the headers editor, runs careScope and careCoordinationView, sees the
 answers, and makes no request to any host but the subgraph's.
 
-Needs /usr/bin/chromium (or CIP_CHROMIUM) and `npm ci --prefix tests/browser`; without them the
-test is skipped locally and fails in CI (CI=true), where .ci/run installs both.
+Needs /usr/bin/chromium (or CIP_CHROMIUM) and tests/browser/node_modules (`npm ci` there, run on
+first use); without them the test is skipped locally and fails in CI (CI=true), where .ci/run
+installs both.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ def _missing() -> str | None:
         return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
     if shutil.which("node") is None:
         return "no node"
+    if not (HERE / "node_modules" / "playwright-core").exists() and shutil.which("npm"):
+        # First use on a fresh clone, like the federation tooling: the lockfile, nothing newer.
+        subprocess.run(
+            ["npm", "ci", "--prefix", str(HERE), "--no-audit", "--no-fund", "--loglevel=error"],
+            env={**os.environ, "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1"},
+            capture_output=True,
+            timeout=300,
+        )
     if not (HERE / "node_modules" / "playwright-core").exists():
         return "playwright-core is not installed (npm ci --prefix tests/browser)"
     return None
