@@ -14,6 +14,7 @@ CARE_MODULES = [
     "models.repair",
     "models.aggregates",
     "models.support",
+    "models.ratelimits",
 ]
 KEY_MODULES = ["models.keystore"]
 

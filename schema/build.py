@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import strawberry
@@ -63,14 +64,15 @@ class CipSchema(strawberry.federation.Schema):
         return None
 
 
-def build_schema(*, dev: bool = True) -> CipSchema:
+def build_schema(*, dev: bool = True, extensions: Sequence[Any] = ()) -> CipSchema:
+    """``extensions`` (the app's query limits and request facts) run outside error shaping."""
     query = merge_types("Query", QUERY_PARTS)
     mutation: Any = merge_types("Mutation", MUTATION_PARTS) if MUTATION_PARTS else None
     return CipSchema(
         query=query,
         mutation=mutation,
         federation_version=FEDERATION_VERSION,
-        extensions=[error_shaping(dev)],
+        extensions=[*extensions, error_shaping(dev)],
     )
 
 

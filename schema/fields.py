@@ -9,6 +9,7 @@ import strawberry
 
 from auth.directives import AggregateOnly
 from auth.guard import DirectiveGuard
+from auth.rate_guard import RateGuard
 from auth.viewer import COORDINATOR
 
 
@@ -46,7 +47,7 @@ def coordinator_mutation(resolver: Callable[..., Any], *, description: str | Non
         description=description,
         authenticated=True,
         requires_scopes=[[COORDINATOR]],
-        extensions=[DirectiveGuard()],
+        extensions=[DirectiveGuard(), RateGuard()],
     )
 
 
@@ -55,7 +56,7 @@ def member_mutation(resolver: Callable[..., Any], *, description: str | None = N
         resolver=resolver,
         description=description,
         authenticated=True,
-        extensions=[DirectiveGuard()],
+        extensions=[DirectiveGuard(), RateGuard()],
     )
 
 

@@ -7,14 +7,18 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 
 from auth.authenticate import Authenticator
+from auth.rate_limits import Limits, make_limiter
 from auth.tokens import TokenVerifier
 from models import db
 from models.clock import Clock
@@ -22,7 +26,13 @@ from models.errors import Unauthenticated
 from models.sealing import Sealer
 from resolvers.context import CareContext
 from schema.build import build_schema
+from subgraph.gate import Gate, refusal_response
 from subgraph.graphiql import ASSETS_DIR, graphiql_page
+from subgraph.headers import SecurityHeaders
+from subgraph.limits import query_limits
+from subgraph.metrics import Metrics
+from subgraph.observe import OperationNames, RequestObserver, facts_of, result_outcome
+from subgraph.persisted import PersistedOperations, Refused, load_manifest
 from subgraph.policy import policy_from
 from subgraph.settings import Settings
 
@@ -43,7 +53,10 @@ def make_authenticator(settings: Settings) -> Authenticator:
 
 class CipGraphQL(GraphQL[CareContext, None]):
     def __init__(self, settings: Settings, clock: Clock) -> None:
-        super().__init__(build_schema(dev=settings.is_dev), graphql_ide=None)
+        schema = build_schema(dev=settings.is_dev, extensions=http_extensions(settings))
+        # Arrays beyond CIP_MAX_BATCH are refused by the gate before they get here.
+        schema.config.batching_config = {"max_operations": settings.max_batch}
+        super().__init__(schema, graphql_ide=None)
         self._settings = settings
         self._clock = clock
         self._policy = policy_from(settings)
@@ -56,6 +69,23 @@ class CipGraphQL(GraphQL[CareContext, None]):
             policy=self._policy,
             request=request,
         )
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        facts = facts_of(request)
+        if facts is not None:
+            facts.note_outcome(result_outcome(result.errors))
+        return await super().process_result(request, result)
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(
+        mutations_per_minute=settings.rate_mutations_per_minute,
+        address_mutations_per_minute=settings.rate_address_mutations_per_minute,
+        codes_per_hour=settings.rate_codes_per_hour,
+        address_codes_per_hour=settings.rate_address_codes_per_hour,
+    )
 
 
 def unauthenticated_response(error: Unauthenticated) -> JSONResponse:
@@ -71,11 +101,23 @@ class GraphQLEndpoint:
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self._graphql = CipGraphQL(settings, clock)
         self._auth = make_authenticator(settings)
+        self._graphiql = settings.graphiql
+        self._gate = gate_from(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         if request.method == "GET" and _wants_html(request):
-            await HTMLResponse(graphiql_page("/graphql", ASSETS_PREFIX))(scope, receive, send)
+            page: Response
+            if self._graphiql:
+                page = HTMLResponse(graphiql_page("/graphql", ASSETS_PREFIX))
+            else:
+                page = PlainTextResponse("Not Found", status_code=404)
+            await page(scope, receive, send)
+            return
+        try:
+            receive = await self._gate.admit(scope, receive)
+        except Refused as refusal:
+            await refusal_response(refusal)(scope, receive, send)
             return
         try:
             viewer = await self._auth.viewer(request.headers.get("authorization"))
@@ -114,15 +156,50 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             await db.close_db()
 
     endpoint = GraphQLEndpoint(settings, clock)
+    metrics = Metrics()
+    routes: list[BaseRoute] = [
+        Route("/graphql", endpoint, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics.endpoint),
+    ]
+    if settings.graphiql:
+        assets = StaticFiles(directory=ASSETS_DIR)
+        routes.append(Mount(ASSETS_PREFIX, assets, name="graphiql-assets"))
     app = Starlette(
-        routes=[
-            Route("/graphql", endpoint, methods=["GET", "POST"]),
-            Route("/healthz", healthz),
-            Route("/readyz", readyz),
-            Mount(ASSETS_PREFIX, StaticFiles(directory=ASSETS_DIR), name="graphiql-assets"),
-        ],
+        routes=routes,
         lifespan=lifespan,
+        middleware=[
+            # Outermost first: every response (errors and assets too) gets the headers.
+            Middleware(SecurityHeaders, cacheable_prefix=ASSETS_PREFIX),
+            Middleware(RequestObserver, metrics=metrics, assets_prefix=ASSETS_PREFIX),
+        ],
     )
     app.state.clock = clock
     app.state.settings = settings
+    app.state.metrics = metrics
+    # Rate limits: read by auth.rate_guard.RateGuard on every root mutation.
+    app.state.rate_limiter = make_limiter(
+        settings.rate_backend, settings.pseudonym_key, limits_from(settings)
+    )
+    app.state.rate_client_header = settings.rate_client_header
     return app
+
+
+def http_extensions(settings: Settings) -> list[Any]:
+    """The schema extensions of the HTTP hardening (docs/security.md: Query limits, Logs)."""
+    limits = query_limits(
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_tokens=settings.max_tokens,
+        introspection=settings.introspection,
+    )
+    return [OperationNames, limits]
+
+
+def gate_from(settings: Settings) -> Gate:
+    persisted = None
+    if settings.persisted_manifest is not None:
+        manifest = load_manifest(settings.persisted_manifest)
+        persisted = PersistedOperations(manifest=manifest, only=settings.persisted_only)
+    return Gate(settings.max_body_bytes, settings.max_batch, persisted)

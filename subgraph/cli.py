@@ -45,8 +45,12 @@ def _describe_db(url: str) -> str:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from subgraph.logs import configure_logging
+
     settings = _settings()
+    configure_logging(settings.log_level)
     _migrate(settings)
+    _check_master_key(settings)
     base = f"http://{args.host}:{args.port}"
     print(f"cip: serving {settings.env} on {_describe_db(settings.database_url)}")
     print(f"cip: GraphiQL at {base}/graphql (paste a token from `cip token` into Headers)")
@@ -57,7 +61,81 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         access_log=False,  # uvicorn's access log names client addresses
-        log_level="info",
+        log_config=None,  # CIP's JSON lines (subgraph/logs.py), set up again in each worker
+        log_level=settings.log_level.lower(),
+    )
+    return 0
+
+
+def _check_master_key(settings: Settings) -> None:
+    """Refuse to start with a master key that does not open this database's keys."""
+    from models import db
+    from models.clock import Clock
+    from models.master_key import MasterKeyError, check_master_key
+
+    async def check() -> None:
+        await db.open_db(db.tortoise_config(settings.database_url, settings.keystore_url))
+        try:
+            await check_master_key(settings.master_key, Clock(settings.today).today())
+        finally:
+            await db.close_db()
+
+    try:
+        asyncio.run(check())
+    except MasterKeyError as error:
+        print(f"cip: refusing to start: {error}", file=sys.stderr)
+        raise SystemExit(2) from error
+
+
+def cmd_rotate_master_key(args: argparse.Namespace) -> int:
+    import os
+
+    from models import db
+    from models.master_key import MasterKeyError, Rotation, rotate_master_key
+    from subgraph.settings import decode_key
+
+    settings = _settings()
+    raw = os.environ.get("CIP_NEW_MASTER_KEY")
+    if not raw:
+        print("cip: set CIP_NEW_MASTER_KEY (make one with `cip keygen`)", file=sys.stderr)
+        return 2
+    try:
+        new = decode_key("CIP_NEW_MASTER_KEY", raw)
+    except ConfigError as error:
+        print(f"cip: configuration error: {error}", file=sys.stderr)
+        return 2
+    if args.batch_size < 1:
+        print("cip: --batch-size must be at least 1", file=sys.stderr)
+        return 2
+    if new == settings.master_key:
+        print("cip: CIP_NEW_MASTER_KEY equals CIP_MASTER_KEY; nothing to rotate", file=sys.stderr)
+        return 2
+    _migrate(settings)
+
+    def progress(done: Rotation) -> None:
+        print(
+            f"cip: batch {done.batches}: {done.rewrapped} re-wrapped, "
+            f"{done.already} already under the new key",
+            flush=True,
+        )
+
+    async def rotate() -> Rotation:
+        await db.open_db(db.tortoise_config(settings.database_url, settings.keystore_url))
+        try:
+            return await rotate_master_key(
+                settings.master_key, new, batch_size=args.batch_size, progress=progress
+            )
+        finally:
+            await db.close_db()
+
+    try:
+        done = asyncio.run(rotate())
+    except MasterKeyError as error:
+        print(f"cip: rotation stopped: {error}; fix it and run again", file=sys.stderr)
+        return 1
+    print(
+        f"cip: master key rotated: {done.rewrapped} data keys re-wrapped, {done.already} "
+        "already under the new key; set CIP_MASTER_KEY to the new key and restart"
     )
     return 0
 
@@ -257,6 +335,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--week", help="YYYY-Www or a day in the week (default: the last complete week)"
     )
     add("keygen", cmd_keygen, "print a fresh CIP_PSEUDONYM_KEY and CIP_MASTER_KEY")
+    rotate = add(
+        "rotate-master-key",
+        cmd_rotate_master_key,
+        "re-wrap every data key under CIP_NEW_MASTER_KEY (stop the instances first)",
+    )
+    rotate.add_argument("--batch-size", type=int, default=500, help="keys per transaction")
     token = add("token", cmd_token, "print a signed dev JWT (dev only)")
     token.add_argument("--sub", required=True)
     token.add_argument("--scope", default="")

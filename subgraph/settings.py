@@ -13,11 +13,13 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
 ENVS = ("dev", "prod")
 ASYMMETRIC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
 DEV_ISSUER = "cip-dev"
 DEV_AUDIENCE = "cip"
+RATE_BACKENDS = ("memory", "database", "off")
 
 
 class ConfigError(Exception):
@@ -44,6 +46,24 @@ class Settings:
     wellbeing_days: int = 14
     min_cell_coordinator: int = 5
     min_cell_ai: int = 11
+    # Hardening of the HTTP surface (docs/security.md: Query limits, Logs).
+    max_depth: int = 10
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_batch: int = 1
+    max_body_bytes: int = 64 * 1024
+    introspection: bool = True
+    graphiql: bool = True
+    persisted_only: bool = False
+    persisted_manifest: Path | None = None
+    log_level: str = "INFO"
+    # Rate limits (auth/rate_limits.py): memory, database (shared by instances), off (dev).
+    rate_backend: str = "memory"
+    rate_mutations_per_minute: int = 60
+    rate_address_mutations_per_minute: int = 600
+    rate_codes_per_hour: int = 30
+    rate_address_codes_per_hour: int = 300
+    rate_client_header: str | None = None
 
     @property
     def is_dev(self) -> bool:
@@ -92,6 +112,61 @@ def _positive_int(
     if value < least:
         raise ConfigError(f"{name} must be at least {least}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be on or off (true/false, 1/0), got {raw!r}")
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class _HttpSettings(TypedDict):
+    max_depth: int
+    max_aliases: int
+    max_tokens: int
+    max_batch: int
+    max_body_bytes: int
+    introspection: bool
+    graphiql: bool
+    persisted_only: bool
+    persisted_manifest: Path | None
+    log_level: str
+
+
+def _http_settings(env: Mapping[str, str], dev: bool) -> _HttpSettings:
+    """The CIP_* settings of the HTTP hardening: query limits, tools, persisted operations."""
+    manifest_raw = env.get("CIP_PERSISTED_MANIFEST") or None
+    manifest = Path(manifest_raw) if manifest_raw else None
+    if manifest is not None and not manifest.is_file():
+        raise ConfigError(f"CIP_PERSISTED_MANIFEST {manifest} does not exist")
+    persisted_only = _flag(env, "CIP_PERSISTED_ONLY", False)
+    if persisted_only and manifest is None:
+        raise ConfigError(
+            "CIP_PERSISTED_ONLY needs CIP_PERSISTED_MANIFEST (the allowed operations)"
+        )
+    level = (env.get("CIP_LOG_LEVEL") or "INFO").strip().upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"CIP_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
+    return {
+        "max_depth": _positive_int(env, "CIP_MAX_DEPTH", 10, "levels"),
+        "max_aliases": _positive_int(env, "CIP_MAX_ALIASES", 30, "aliases", 0),
+        "max_tokens": _positive_int(env, "CIP_MAX_TOKENS", 2000, "tokens", 100),
+        "max_batch": _positive_int(env, "CIP_MAX_BATCH", 1, "operations"),
+        "max_body_bytes": _positive_int(env, "CIP_MAX_BODY_BYTES", 64 * 1024, "bytes", 1024),
+        "introspection": _flag(env, "CIP_INTROSPECTION", dev),
+        "graphiql": _flag(env, "CIP_GRAPHIQL", dev),
+        "persisted_only": persisted_only,
+        "persisted_manifest": manifest,
+        "log_level": level,
+    }
 
 
 def _database_url(name: str, url: str) -> str:
@@ -189,6 +264,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if local_commons and not local_commons.startswith(("https://", "http://")):
         raise ConfigError("CIP_LOCAL_COMMONS_URL must be an http(s) URL")
 
+    rate_backend = env.get("CIP_RATE_LIMIT_BACKEND") or "memory"
+    if rate_backend not in RATE_BACKENDS:
+        raise ConfigError(
+            f"CIP_RATE_LIMIT_BACKEND must be memory, database or off, got {rate_backend!r}"
+        )
+    if rate_backend == "off" and not dev:
+        raise ConfigError("CIP_RATE_LIMIT_BACKEND=off is dev only; use memory or database")
+
     return Settings(
         env=mode,
         data_dir=data_dir,
@@ -209,4 +292,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         # Small-cell floors; the directive's minCell (5) is a floor under both.
         min_cell_coordinator=_positive_int(env, "CIP_MIN_CELL_COORDINATOR", 5, "people", 5),
         min_cell_ai=_positive_int(env, "CIP_MIN_CELL_AI", 11, "people", 5),
+        **_http_settings(env, dev),
+        rate_backend=rate_backend,
+        rate_mutations_per_minute=_positive_int(
+            env, "CIP_RATE_MUTATIONS_PER_MINUTE", 60, "attempts"
+        ),
+        rate_address_mutations_per_minute=_positive_int(
+            env, "CIP_RATE_ADDRESS_MUTATIONS_PER_MINUTE", 600, "attempts"
+        ),
+        rate_codes_per_hour=_positive_int(env, "CIP_RATE_CODES_PER_HOUR", 30, "attempts"),
+        rate_address_codes_per_hour=_positive_int(
+            env, "CIP_RATE_ADDRESS_CODES_PER_HOUR", 300, "attempts"
+        ),
+        rate_client_header=env.get("CIP_RATE_CLIENT_HEADER") or None,
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,7 +40,15 @@ def server(
     else:
         pg = FreshPostgres()
         url = pg.create()
-    env = dev_env(data_dir, url, CIP_LOCAL_COMMONS_URL=local_commons.url)
+    env = dev_env(
+        data_dir,
+        url,
+        CIP_LOCAL_COMMONS_URL=local_commons.url,
+        # The whole suite calls from 127.0.0.1: per-address limits are tested on servers of
+        # their own (tests/test_rate_limits.py); per-subject limits keep their defaults.
+        CIP_RATE_ADDRESS_MUTATIONS_PER_MINUTE="1000000",
+        CIP_RATE_ADDRESS_CODES_PER_HOUR="1000000",
+    )
     live = LiveServer(env, backend).start()
     try:
         yield live
@@ -58,3 +67,14 @@ def nbh() -> str:
 @pytest.fixture
 def sub() -> str:
     return f"member-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def day(server: LiveServer) -> Iterator[dt.date]:
+    """The service's clock fixed on Monday 2026-03-02 for the test, then back to the real date."""
+    start = dt.date(2026, 3, 2)
+    server.clock.set(start)
+    try:
+        yield start
+    finally:
+        server.clock.set(None)

@@ -10,9 +10,12 @@ import shutil
 import socket
 import sqlite3
 import subprocess
+import sys
 import threading
+import time
 import uuid
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -229,3 +232,44 @@ class LiveServer:
             check=True,
             capture_output=True,
         ).stdout
+
+
+CIP_COMMAND = [sys.executable, "-c", "from subgraph.cli import main; main()"]
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class ServedProcess:
+    base: str
+    output: str = ""
+
+
+@contextmanager
+def serve_process(env: Mapping[str, str]) -> Iterator[ServedProcess]:
+    """A real `cip serve` process on a free loopback port, ready when /readyz answers 200.
+
+    Its output (stdout and stderr) is in ``.output`` once the block has ended."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [*CIP_COMMAND, "serve", "--port", str(port)],
+        env=dict(env),
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    served = ServedProcess(f"http://127.0.0.1:{port}")
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{served.base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            proc.kill()
+            raise AssertionError(f"cip serve did not start:\n{proc.communicate()[0]}")
+        yield served
+    finally:
+        proc.terminate()
+        served.output = proc.communicate(timeout=30)[0]

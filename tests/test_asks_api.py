@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 
@@ -28,16 +27,6 @@ ASK = """mutation($n: ID!, $note: String!) {
 MINE = "{ mySupportAsks { id neighborhood note askedOn expiresOn mine } }"
 LIST = "query($n: ID!) { supportAsks(neighborhood: $n) { id note mine askedOn } }"
 WITHDRAW = "mutation($id: ID!) { withdrawSupportAsk(id: $id) }"
-
-
-@pytest.fixture
-def day(server: LiveServer) -> Iterator[dt.date]:
-    start = dt.date(2026, 3, 2)
-    server.clock.set(start)
-    try:
-        yield start
-    finally:
-        server.clock.set(None)
 
 
 def ask(server: LiveServer, sub: str, nbh: str, note: str) -> dict[str, object]:

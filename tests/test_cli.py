@@ -18,7 +18,7 @@ import jwt
 import pytest
 
 from tests.jwks import jwks_for, make_keys, sign
-from tests.support import free_port
+from tests.support import serve_process
 
 CIP = [sys.executable, "-c", "from subgraph.cli import main; main()"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,31 +98,10 @@ def test_a_bad_setting_stops_with_one_line(tmp_path: Path) -> None:
 
 @contextmanager
 def serving(env: dict[str, str]) -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [*CIP, "serve", "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            proc.kill()
-            raise AssertionError(proc.communicate()[0])
-        yield base
-    finally:
-        proc.terminate()
-        output = proc.communicate(timeout=20)[0]
-        serving.last_output = output  # type: ignore[attr-defined]
+    """`cip serve` in a process of its own; its output afterwards in serving.last_output."""
+    with serve_process(env) as served:
+        yield served.base
+    serving.last_output = served.output  # type: ignore[attr-defined]
 
 
 def test_serve_migrates_prints_graphiql_and_answers_service_sdl(tmp_path: Path) -> None:

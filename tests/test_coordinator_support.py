@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,16 +14,7 @@ ANSWER = """mutation($s: Boolean!, $p: Boolean!) {
   answerWellbeingCheck(hasSupport: $s, wantsPeerConnection: $p) { due lastAnsweredOn prompt } }"""
 CHANNEL = "query($n: Int!) { peerChannel(first: $n) { id body postedOn expiresOn mine } }"
 POST = "mutation($b: String!) { postToPeerChannel(body: $b) { id body postedOn expiresOn mine } }"
-DAY = dt.date(2026, 3, 2)
-
-
-@pytest.fixture
-def today(server: LiveServer) -> Iterator[dt.date]:
-    server.clock.set(DAY)
-    try:
-        yield DAY
-    finally:
-        server.clock.set(None)
+DAY = dt.date(2026, 3, 2)  # the `day` fixture's Monday
 
 
 def coordinator(server: LiveServer, sub: str, nbh: str = "elm") -> str:
@@ -37,7 +27,7 @@ def test_is_due_rule() -> None:
     assert is_due(DAY - dt.timedelta(days=14), DAY, 14)
 
 
-def test_due_at_once_then_every_14_days(server: LiveServer, sub: str, today: dt.date) -> None:
+def test_due_at_once_then_every_14_days(server: LiveServer, sub: str, day: dt.date) -> None:
     token = coordinator(server, sub)
     first = server.gql(CHECK, token=token)
     assert first.errors == [] and first.data["wellbeingCheck"]["due"] is True
@@ -46,17 +36,17 @@ def test_due_at_once_then_every_14_days(server: LiveServer, sub: str, today: dt.
     answered = server.gql(ANSWER, {"s": True, "p": False}, token=token)
     assert answered.data["answerWellbeingCheck"] == {
         "due": False,
-        "lastAnsweredOn": today.isoformat(),
+        "lastAnsweredOn": day.isoformat(),
         "prompt": answered.data["answerWellbeingCheck"]["prompt"],
     }
-    server.clock.set(today + dt.timedelta(days=13))
+    server.clock.set(day + dt.timedelta(days=13))
     assert server.gql(CHECK, token=token).data["wellbeingCheck"]["due"] is False
-    server.clock.set(today + dt.timedelta(days=14))
+    server.clock.set(day + dt.timedelta(days=14))
     later = server.gql(CHECK, token=token).data["wellbeingCheck"]
-    assert later == {**later, "due": True, "lastAnsweredOn": today.isoformat()}
+    assert later == {**later, "due": True, "lastAnsweredOn": day.isoformat()}
 
 
-def test_no_answer_value_is_stored_anywhere(server: LiveServer, sub: str, today: dt.date) -> None:
+def test_no_answer_value_is_stored_anywhere(server: LiveServer, sub: str, day: dt.date) -> None:
     token = coordinator(server, sub)
     server.gql(ANSWER, {"s": False, "p": False}, token=token)
     columns = (
@@ -75,7 +65,7 @@ def test_no_answer_value_is_stored_anywhere(server: LiveServer, sub: str, today:
 
 
 def test_wanting_a_peer_conversation_posts_an_anonymous_note(
-    server: LiveServer, sub: str, today: dt.date
+    server: LiveServer, sub: str, day: dt.date
 ) -> None:
     asker = coordinator(server, sub, "elm")
     other = coordinator(server, sub + "-other", "oak")
@@ -91,7 +81,7 @@ def test_wanting_a_peer_conversation_posts_an_anonymous_note(
 
 
 def test_posts_are_sealed_marked_mine_and_purged_after_30_days(
-    server: LiveServer, sub: str, today: dt.date
+    server: LiveServer, sub: str, day: dt.date
 ) -> None:
     alice, bob = coordinator(server, sub + "-a"), coordinator(server, sub + "-b", "oak")
     body = f"Struggling after the Hassan family's news {sub}"
@@ -105,10 +95,10 @@ def test_posts_are_sealed_marked_mine_and_purged_after_30_days(
     assert body.encode() not in server.dump()
     assert sub.encode() not in server.dump()
 
-    server.clock.set(today + dt.timedelta(days=31))
+    server.clock.set(day + dt.timedelta(days=31))
     after = server.gql(CHANNEL, {"n": 100}, token=bob).data["peerChannel"]
     assert posted["id"] not in {p["id"] for p in after}
-    assert server.sql(f"SELECT id FROM cip_peer_post WHERE posted_on = '{today}'") == []
+    assert server.sql(f"SELECT id FROM cip_peer_post WHERE posted_on = '{day}'") == []
     keys = server.sql(f"SELECT owner FROM cip_data_key WHERE owner = 'peer:{posted['id']}'")
     assert keys == []
 

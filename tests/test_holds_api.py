@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
 
 import pytest
 
@@ -35,16 +34,6 @@ CLOSE = "mutation($id: ID!) { closeCareHold(id: $id) }"
 ASK = """mutation($n: ID!) {
   askForSupport(neighborhood: $n, note: "the roof came in") { id askedOn } }"""
 MY_ASKS = "{ mySupportAsks { id } }"
-
-
-@pytest.fixture
-def day(server: LiveServer) -> Iterator[dt.date]:
-    start = dt.date(2026, 3, 2)
-    server.clock.set(start)
-    try:
-        yield start
-    finally:
-        server.clock.set(None)
 
 
 def open_hold(server: LiveServer, token: str, nbh: str, note: str | None = None) -> dict[str, str]:

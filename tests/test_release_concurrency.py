@@ -4,10 +4,8 @@ answer for all. On PostgreSQL also across two server processes, as with several 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -18,7 +16,7 @@ import pytest
 from auth.viewer import COORDINATOR
 from models import metrics as m
 from tests.aggregates_support import TODAY, VIEW, WEEKS, actions, frozen_on, gauge
-from tests.support import LiveServer, free_port
+from tests.support import LiveServer, serve_process
 
 CIP = [sys.executable, "-c", "from subgraph.cli import main; main()"]
 
@@ -71,28 +69,9 @@ def test_simultaneous_first_reads_store_one_release(server: LiveServer, nbh: str
 @contextmanager
 def second_worker(server: LiveServer) -> Iterator[str]:
     """Another `cip serve` process on the same database, with the same fixed day."""
-    port = free_port()
     env = {**os.environ, **server.env, "CIP_TODAY": TODAY.isoformat()}
-    proc = subprocess.Popen(
-        [*CIP, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the second worker did not start")
-        yield f"{base}/graphql"
-    finally:
-        proc.terminate()
-        proc.wait(30)
+    with serve_process(env) as served:
+        yield f"{served.base}/graphql"
 
 
 def test_two_workers_compute_a_release_once(server: LiveServer, nbh: str, sub: str) -> None:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
-
-import pytest
 
 from models.support import CareResource
 from tests.care_calls import (
@@ -43,16 +40,6 @@ GET = f"query($t: ID!) {{ repairThread(id: $t) {{ {THREAD} }} }}"
 ENTRIES = """query($t: ID!, $s: RepairStage) {
   repairThread(id: $t) { entries(stage: $s) { stage author body } } }"""
 MINE = "{ myRepairThreads { id myRole } }"
-
-
-@pytest.fixture
-def day(server: LiveServer) -> Iterator[dt.date]:
-    start = dt.date(2026, 3, 2)
-    server.clock.set(start)
-    try:
-        yield start
-    finally:
-        server.clock.set(None)
 
 
 @dataclass

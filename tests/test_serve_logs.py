@@ -1,0 +1,34 @@
+"""`cip serve` writes JSON lines at CIP_LOG_LEVEL=DEBUG, with no token, subject or SQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+
+from auth.devtokens import mint_dev_token
+from tests.test_cli import clean_env, serving
+
+
+def test_serve_logs_json_lines_and_no_secrets_at_debug(tmp_path: Path) -> None:
+    secret = "s" * 40
+    env = clean_env(tmp_path, CIP_LOG_LEVEL="DEBUG", CIP_DEV_JWT_SECRET=secret)
+    sub = "served-member-7c1f"
+    token = mint_dev_token(
+        secret=secret.encode(), issuer="cip-dev", audience="cip", sub=sub, scopes=None,
+        neighborhoods=["n-served"], ttl_seconds=600,
+    )  # fmt: skip
+    ask = 'mutation Ask { askForSupport(neighborhood: "n-served", note: "roof-leak-4411") { id } }'
+    with serving(env) as base:
+        headers = {"Authorization": f"Bearer {token}"}
+        answer = httpx.post(f"{base}/graphql", json={"query": ask}, headers=headers).json()
+        assert "errors" not in answer, answer
+        assert httpx.get(f"{base}/metrics").status_code == 200
+    output: str = serving.last_output  # type: ignore[attr-defined]
+    for value in (token, sub, "roof-leak-4411"):
+        assert value not in output
+    lines = [json.loads(x) for x in output.splitlines() if x.startswith("{")]
+    requests = [x for x in lines if x["logger"] == "cip.request"]
+    assert any(x["operation"] == "Ask" and x["outcome"] == "OK" for x in requests), lines
+    assert not [x for x in lines if x["logger"].startswith(("tortoise", "aiosqlite"))]
