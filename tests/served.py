@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -16,7 +17,18 @@ import httpx
 
 from auth.devtokens import mint_dev_token
 from subgraph.settings import Settings, load_settings
-from tests.support import free_port
+from tests.support import GraphQLResponse, free_port
+
+
+class TodayClock:
+    """The served process's idea of today (real today unless CIP_TODAY fixes it)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._fixed = settings.today
+
+    def today(self) -> dt.date:
+        return self._fixed or dt.date.today()
+
 
 ROOT = Path(__file__).resolve().parent.parent
 CIP = [sys.executable, "-c", "from subgraph.cli import main; main()"]
@@ -40,6 +52,27 @@ class Served:
             neighborhoods=nbh,
             ttl_seconds=3600,
         )
+
+    @property
+    def clock(self) -> TodayClock:
+        return TodayClock(self.settings)
+
+    @property
+    def client(self) -> httpx.Client:
+        if not hasattr(self, "_client"):
+            self._client = httpx.Client(base_url=self.base_url, timeout=30)
+        return self._client
+
+    def gql(
+        self, query: str, variables: dict[str, object] | None = None, token: str | None = None
+    ) -> GraphQLResponse:
+        """The same call as LiveServer.gql, so test worlds can be built on either."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        payload: dict[str, object] = {"query": query}
+        if variables is not None:
+            payload["variables"] = variables
+        resp = self.client.post("/graphql", json=payload, headers=headers)
+        return GraphQLResponse(resp.status_code, resp.json())
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -68,6 +101,8 @@ def cip_serve(env: Mapping[str, str], log_path: Path, workers: int = 1) -> Itera
             time.sleep(0.1)
         yield served
     finally:
+        if hasattr(served, "_client"):
+            served.client.close()
         proc.terminate()
         try:
             proc.wait(timeout=20)

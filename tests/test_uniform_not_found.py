@@ -14,6 +14,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +24,8 @@ from schema.build import build_schema
 from tests.federation.fake_local_commons import FakeLocalCommons
 from tests.not_found_cases import CASES, ID_ARGUMENT_NAMES_IGNORED, KINDS, Case
 from tests.not_found_world import World, build, snapshot
-from tests.support import GraphQLResponse, LiveServer
+from tests.served import Served, cip_serve
+from tests.support import FreshPostgres, GraphQLResponse, LiveServer, dev_env
 
 
 def _id_paths(name: str, type_: GraphQLNamedType, seen: frozenset[str]) -> list[str]:
@@ -151,7 +153,7 @@ WARM_UP = 4
 ATTEMPTS = 3  # a real difference shows every time; a noisy neighbour rarely three times
 
 
-def _post_timed(server: LiveServer, query: str, variables: dict[str, Any], token: str) -> float:
+def _post_timed(server: Served, query: str, variables: dict[str, Any], token: str) -> float:
     payload = {"query": query, "variables": variables}
     headers = {"Authorization": f"Bearer {token}"}
     start = time.perf_counter()
@@ -171,7 +173,7 @@ def test_close_enough_criterion() -> None:
     assert close_enough(0.0124, 0.010) and not close_enough(0.0126, 0.010)
 
 
-def medians(server: LiveServer, case: Case, w: World, caller: str, key: str) -> tuple[float, float]:
+def medians(server: Served, case: Case, w: World, caller: str, key: str) -> tuple[float, float]:
     """Median seconds of the outsider's call and of its random twin, interleaved in random
     order so that drift and neighbours' load fall on both alike."""
     rng = random.Random(8)
@@ -188,7 +190,29 @@ def medians(server: LiveServer, case: Case, w: World, caller: str, key: str) -> 
     return statistics.median(times["outsider"]), statistics.median(times["random"])
 
 
-def test_outsiders_take_no_measurably_longer(server: LiveServer, world: World) -> None:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def unlimited(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Served, World]]:
+    """`cip serve` of its own with rate limits off (dev only): the timing makes a hundred calls
+    as one outsider, past a subject's mutation and code limits, which would answer first."""
+    folder: Path = tmp_path_factory.mktemp(f"timing-{request.param}")
+    pg: FreshPostgres | None = None
+    url = f"sqlite://{folder}/cip.sqlite3"
+    if request.param == "postgres":
+        pg = FreshPostgres()
+        url = pg.create()
+    env = dev_env(folder, url, CIP_RATE_LIMIT_BACKEND="off")
+    try:
+        with cip_serve(env, folder / "serve.log") as served:
+            yield request.param, served, build(served, f"n-{uuid.uuid4().hex[:8]}")  # type: ignore[arg-type]
+    finally:
+        if pg is not None:
+            pg.drop()
+
+
+def test_outsiders_take_no_measurably_longer(unlimited: tuple[str, Served, World]) -> None:
+    backend, server, world = unlimited
     by_field = {c.field: c for c in CASES}
     report: list[str] = []
     failed: list[str] = []
@@ -206,5 +230,5 @@ def test_outsiders_take_no_measurably_longer(server: LiveServer, world: World) -
         report.append(line)
         if not close_enough(mine, theirs):
             failed.append(line)
-    print(f"\n[{server.backend}] " + f"\n[{server.backend}] ".join(report))  # noqa: T201
+    print(f"\n[{backend}] " + f"\n[{backend}] ".join(report))  # noqa: T201
     assert not failed, failed
