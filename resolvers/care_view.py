@@ -14,7 +14,7 @@ from typing import Any
 
 from models.clock import week_start
 from models.errors import BadUserInput
-from resolvers import care_load, releases
+from resolvers import care_input, care_load, releases
 from resolvers.care_load import Band, Trend
 from resolvers.context import CareContext
 from resolvers.signals import Signal, SignalInputs, signals
@@ -77,6 +77,8 @@ def check_window(window_days: int) -> None:
 def check_neighborhood(neighborhood: str) -> None:
     if not neighborhood or len(neighborhood) > MAX_NEIGHBORHOOD_LENGTH:
         raise BadUserInput("neighborhood must be an id of 1 to 64 characters.")
+    # Control characters too: PostgreSQL refuses NUL in text (found by the fuzzing run).
+    care_input.neighborhood(neighborhood)
 
 
 class _Seeds:

@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 
 from models import db, metrics
 from models.circles import Circle, CircleInvite, CircleMember
-from models.errors import CircleFull, Forbidden, InvalidTransition, InviteInvalid
+from models.errors import CircleFull, InvalidTransition, InviteInvalid
 from models.pseudonym import code_hash
 from resolvers import circle_rules as rules
 from resolvers.circle_access import (
@@ -84,21 +84,22 @@ async def join_circle(ctx: CareContext, raw_code: str, raw_name: str) -> CircleV
     invite = (
         await CircleInvite.filter(code_hash=hashed)
         .first()
-        .values("circle_id", "role", "expires_on")
+        .values("circle_id", "role", "expires_on", "circle__neighborhood")
     )
     if invite is None or not usable(invite["expires_on"], today):
         raise InviteInvalid()
     role = rules.Role(invite["role"])
+    if role is rules.Role.FACILITATOR and not ctx.viewer.coordinates(
+        invite["circle__neighborhood"]
+    ):
+        # Answered like an unknown code, from the same one lookup: whoever cannot use the
+        # code learns nothing of it. It stays usable for the coordinator it was meant for.
+        raise InviteInvalid()
     try:
         async with in_transaction("default"):
             circle = await Circle.filter(id=invite["circle_id"]).select_for_update().first()
             if circle is None:
                 raise InviteInvalid()
-            if role is rules.Role.FACILITATOR and not ctx.viewer.coordinates(circle.neighborhood):
-                # The code stays usable for the coordinator it was meant for.
-                raise Forbidden(
-                    "Only a coordinator of this neighbourhood can take up facilitation."
-                )
             if await CircleMember.filter(circle_id=circle.id, member=subject).exists():
                 raise InvalidTransition("You are already in this circle.")
             # Single use: whoever deletes the row uses the code; a failure below rolls it back.

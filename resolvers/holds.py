@@ -159,7 +159,8 @@ async def accept_care_hold(ctx: CareContext, code: str) -> HoldFacts:
     async with in_transaction("default"):
         transfer = None
         if hashed is not None:
-            transfer = await HoldTransfer.get_or_none(code_hash=hashed).prefetch_related("hold")
+            # One query (a join), so a code this caller cannot use costs what an unknown one does.
+            transfer = await HoldTransfer.filter(code_hash=hashed).select_related("hold").first()
         if transfer is None:
             raise InviteInvalid()
         if not one_time_codes.usable(transfer.expires_on, today):

@@ -131,18 +131,20 @@ async def join_repair_thread(ctx: CareContext, code: str, display_name: str) -> 
     async with in_transaction("default"):
         invite = None
         if hashed is not None:
-            invite = await RepairInvite.get_or_none(code_hash=hashed).prefetch_related("thread")
+            # One query (a join) whatever the code: an unknown code and a code this caller
+            # cannot use take the same path and answer alike.
+            invite = await RepairInvite.filter(code_hash=hashed).select_related("thread").first()
         if invite is None:
             raise InviteInvalid()
         thread, role = invite.thread, Role(invite.role)
+        # Refusals from here on leave the code unspent: its rightful holder can still use it.
+        if role is Role.FACILITATOR and not ctx.viewer.coordinates(thread.neighborhood):
+            raise InviteInvalid()
         taken = await RepairParty.filter(thread_id=thread.id, role=role.value).exists()
         if taken or not one_time_codes.usable(invite.expires_on, today):
             raise InviteInvalid()
-        # Refusals below leave the code unspent: its rightful holder can still use it.
         if await RepairParty.filter(thread_id=thread.id, member=me).exists():
             raise InvalidTransition("You are already part of this thread.")
-        if role is Role.FACILITATOR:
-            require_coordinator(ctx.viewer, thread.neighborhood)
         if not await RepairInvite.filter(code_hash=hashed).delete():
             raise InviteInvalid()
         party_id = uuid.uuid4()

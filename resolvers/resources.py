@@ -50,8 +50,9 @@ def clean_draft(draft: ResourceDraft) -> ResourceDraft:
     description = draft.description
     if description is not None:
         description = description.strip() or None
-        if description is not None and len(description) > DESCRIPTION_MAX:
-            care_input.text(description, "description", DESCRIPTION_MAX)
+        if description is not None:
+            # Length and NUL (PostgreSQL refuses NUL in text: found by the fuzzing run).
+            description = care_input.text(description, "description", DESCRIPTION_MAX)
     return ResourceDraft(
         name=care_input.text(draft.name, "name", NAME_MAX),
         kind=draft.kind,

@@ -116,8 +116,13 @@ def test_one_person_per_role_and_codes_are_single_use(
     code = invite(server, t.responsible, t.id, "FACILITATOR")
     unknown = call(server, JOIN, server.token(fresh()), c="no-such-code", name="Cy")
     assert unknown.codes == ["INVITE_INVALID"]
-    # A party already in the thread cannot take a second role.
-    assert call(server, JOIN, t.harmed, c=code, name="Ada").codes == ["INVALID_TRANSITION"]
+    # A party already in the thread cannot take a second role; one who cannot use the code at
+    # all (no coordinator here) is answered as for an unknown code.
+    assert call(server, JOIN, t.harmed, c=code, name="Ada").codes == ["INVITE_INVALID"]
+    coord_party = coordinator(server, fresh("coord"), nbh)
+    own = open_thread(server, coord_party, nbh, "HARMED_PARTY", "Hal")
+    own_code = invite(server, coord_party, own, "FACILITATOR")
+    assert call(server, JOIN, coord_party, c=own_code, name="Hal").codes == ["INVALID_TRANSITION"]
     coord_sub = fresh("coord")
     ok(call(server, JOIN, coordinator(server, coord_sub, nbh), c=code, name="Fay"))
     reused = call(server, JOIN, coordinator(server, fresh("coord"), nbh), c=code, name="Gus")
@@ -143,8 +148,8 @@ def test_facilitators_are_coordinators_of_the_neighbourhood(server: LiveServer, 
 
     t = two_party_thread(server, nbh)
     code = invite(server, t.harmed, t.id, "FACILITATOR")
-    for token in (server.token(fresh()), other):
-        assert call(server, JOIN, token, c=code, name="F").codes == ["FORBIDDEN"]
+    for token in (server.token(fresh()), other):  # answered like an unknown code
+        assert call(server, JOIN, token, c=code, name="F").codes == ["INVITE_INVALID"]
     coord = coordinator(server, fresh("coord"), nbh)
     joined = join(server, coord, code, "Fay")  # the refusals above did not spend the code
     assert joined["myRole"] == "FACILITATOR"
