@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from models.errors import BadUserInput
-from models.sealing import owner_of, row_aad
+from models.sealing import SealError, owner_of, row_aad
 from models.support import PeerPost
 from resolvers.context import CareContext
 from resolvers.text_rules import require_text
@@ -75,15 +75,20 @@ async def channel(ctx: CareContext, first: int) -> list[PeerPostFacts]:
         .values("id", "author", "body_sealed", "posted_on", "expires_on")
     )
     await ctx.sealer.preload([owner_of("peer", r["id"]) for r in rows])
-    return [
-        PeerPostFacts(
-            id=r["id"],
-            body=await ctx.sealer.open(
-                owner_of("peer", r["id"]), row_aad(TABLE, r["id"], "body"), r["body_sealed"]
-            ),
-            posted_on=r["posted_on"],
-            expires_on=r["expires_on"],
-            mine=r["author"] is not None and r["author"] == ctx.viewer.subject,
+    posts: list[PeerPostFacts] = []
+    for r in rows:
+        owner, aad = owner_of("peer", r["id"]), row_aad(TABLE, r["id"], "body")
+        try:
+            body = await ctx.sealer.open(owner, aad, r["body_sealed"])
+        except SealError:
+            continue  # purged by another request between the listing and here
+        posts.append(
+            PeerPostFacts(
+                id=r["id"],
+                body=body,
+                posted_on=r["posted_on"],
+                expires_on=r["expires_on"],
+                mine=r["author"] is not None and r["author"] == ctx.viewer.subject,
+            )
         )
-        for r in rows
-    ]
+    return posts

@@ -17,7 +17,8 @@ from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
-from models.errors import BadUserInput, CipError
+from models.errors import BadUserInput, CipError, NotFound
+from models.sealing import SealError
 
 log = logging.getLogger("cip.errors")
 _SUGGESTION = re.compile(r"\s*Did you mean .*$")
@@ -29,6 +30,10 @@ def shape_error(error: GraphQLError, *, dev: bool) -> GraphQLError:
         original = original.original_error
     if isinstance(original, CipError):
         code, message = original.code, original.message
+    elif isinstance(original, SealError):
+        # A sealed object whose key was shredded by a concurrent close or purge, between the
+        # lookup and the opening: it no longer exists, and answers as if it never had.
+        code, message = NotFound.code, NotFound.default_message
     elif original is None or isinstance(original, GraphQLError):
         # Parse and validation errors (unknown field, bad enum value, bad Date literal).
         code = BadUserInput.code

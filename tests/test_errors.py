@@ -90,3 +90,22 @@ def test_syntax_errors_over_http(server: LiveServer) -> None:
     resp = server.gql("{ careScope { nope } }")
     assert resp.codes == ["BAD_USER_INPUT"]
     assert "Traceback" not in json.dumps(resp.body)
+
+
+def _shredded() -> str:
+    from models.sealing import SealError
+
+    raise SealError("no data key for this owner")
+
+
+@strawberry.type
+class RaceQuery:
+    gone: str | None = public_field(_shredded)
+
+
+def test_a_shredded_key_between_lookup_and_opening_answers_not_found() -> None:
+    schema = CipSchema(query=RaceQuery, federation_version="2.9", extensions=[error_shaping(False)])
+    result = asyncio.run(schema.execute("{ gone }", context_value=Ctx(ANONYMOUS)))
+    assert result.errors is not None
+    assert result.errors[0].extensions == {"code": "NOT_FOUND"}
+    assert result.errors[0].message == "Not found."
