@@ -14,7 +14,7 @@ from models import metrics
 from models.circles import Circle, CircleMember
 from models.errors import NotFound
 from models.sealing import Sealer, owner_of, row_aad
-from resolvers.circle_rules import Role, parse_id
+from resolvers.circle_rules import Role, parse_id, require_steward
 from resolvers.circle_status import Status
 from resolvers.context import CareContext
 
@@ -160,3 +160,16 @@ async def special_roles(circle_id: uuid.UUID) -> set[Role]:
         circle_id=circle_id, role__in=[Role.FACILITATOR.value, Role.FOCUS.value]
     ).values_list("role", flat=True)
     return {Role(str(r)) for r in roles}
+
+
+async def lock_for_steward(ctx: CareContext, mine: Membership) -> Circle:
+    """Lock the caller's circle and check they may steer it (pause, resume, close).
+
+    Call inside the change's transaction."""
+    circle = await lock_circle(mine.circle.id)
+    require_steward(
+        mine.role,
+        has_facilitator=Role.FACILITATOR in await special_roles(circle.id),
+        coordinates=ctx.viewer.coordinates(circle.neighborhood),
+    )
+    return circle

@@ -18,8 +18,8 @@ from resolvers.circle_access import (
     count_if_coordinator,
     key_owner,
     lock_circle,
+    lock_for_steward,
     membership,
-    special_roles,
 )
 from resolvers.circle_status import Status, closed_moves
 from resolvers.context import CareContext
@@ -50,12 +50,7 @@ async def close_circle(ctx: CareContext, raw_id: str) -> bool:
     mine = await membership(ctx, raw_id)
     today = ctx.clock.today()
     async with in_transaction("default"):
-        circle = await lock_circle(mine.circle.id)
-        rules.require_steward(
-            mine.role,
-            has_facilitator=rules.Role.FACILITATOR in await special_roles(circle.id),
-            coordinates=ctx.viewer.coordinates(circle.neighborhood),
-        )
+        circle = await lock_for_steward(ctx, mine)
         await count_if_coordinator(ctx, mine.role, circle.neighborhood, today)
         await destroy(ctx, circle, today)
     await db.scrub_deleted()

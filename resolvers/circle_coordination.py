@@ -29,9 +29,9 @@ from resolvers.circle_access import (
     circle_view,
     count_if_coordinator,
     lock_circle,
+    lock_for_steward,
     membership,
     seal,
-    special_roles,
     unseal,
 )
 from resolvers.circle_status import Event, Status, metric_moves, transition
@@ -47,12 +47,7 @@ async def _change_status(ctx: CareContext, raw_id: str, event: Event) -> CircleV
     mine = await membership(ctx, raw_id)
     today = ctx.clock.today()
     async with in_transaction("default"):
-        circle = await lock_circle(mine.circle.id)
-        rules.require_steward(
-            mine.role,
-            has_facilitator=rules.Role.FACILITATOR in await special_roles(circle.id),
-            coordinates=ctx.viewer.coordinates(circle.neighborhood),
-        )
+        circle = await lock_for_steward(ctx, mine)
         old = Status(circle.status)
         new = transition(old, event)
         await Circle.filter(id=circle.id).update(status=new.value)

@@ -1,8 +1,9 @@
 """The resource directory: real help beyond CIP, readable by every member.
 
 A neighbourhood's coordinators keep its entries; global entries (no neighbourhood) belong to
-coordinators whose token acts for every neighbourhood ("*"). A coordinator who may not manage
-an entry gets NOT_FOUND for it, like an unknown id.
+coordinators whose token acts for every neighbourhood ("*"). The coordinator scope itself is
+carried by the mutations' @requiresScopes (enforced by the DirectiveGuard). A coordinator
+who may not manage an entry gets NOT_FOUND for it, like an unknown id.
 """
 
 from __future__ import annotations
@@ -16,13 +17,11 @@ from models.errors import Forbidden, NotFound
 from models.support import CareResource
 from resolvers import care_input
 from resolvers.context import CareContext
-from resolvers.coordinator_scope import require_coordinator
-from resolvers.resources_lookup import ResourceFacts
+from resolvers.resources_lookup import FIELDS, ResourceFacts, local_first, to_facts
 
 NAME_MAX = 200
 CONTACT_MAX = 500
 DESCRIPTION_MAX = 2_000
-FIELDS = ("id", "name", "kind", "contact", "description", "neighborhood")
 
 
 @dataclass(frozen=True)
@@ -32,17 +31,6 @@ class ResourceDraft:
     contact: str
     description: str | None
     neighborhood: str | None
-
-
-def _facts(row: dict[str, object]) -> ResourceFacts:
-    return ResourceFacts(
-        id=str(row["id"]),
-        name=str(row["name"]),
-        kind=str(row["kind"]),
-        contact=str(row["contact"]),
-        description=None if row["description"] is None else str(row["description"]),
-        neighborhood=None if row["neighborhood"] is None else str(row["neighborhood"]),
-    )
 
 
 def clean_draft(draft: ResourceDraft) -> ResourceDraft:
@@ -70,13 +58,11 @@ async def directory(neighborhood: str | None) -> list[ResourceFacts]:
     if neighborhood is not None:
         where = where | Q(neighborhood=care_input.neighborhood(neighborhood))
     rows = await CareResource.filter(where).order_by("name").values(*FIELDS)
-    facts = [_facts(r) for r in rows]
-    return sorted(facts, key=lambda f: f.neighborhood is None)
+    return local_first([to_facts(r) for r in rows])
 
 
 async def add(ctx: CareContext, draft: ResourceDraft) -> ResourceFacts:
     clean = clean_draft(draft)
-    require_coordinator(ctx.viewer)
     if clean.neighborhood is None and ALL_NEIGHBORHOODS not in ctx.viewer.neighborhoods:
         raise Forbidden("Global resources are kept by coordinators of every neighbourhood.")
     if clean.neighborhood is not None and not ctx.viewer.coordinates(clean.neighborhood):
@@ -101,7 +87,6 @@ def _managed_by(ctx: CareContext) -> Q:
 
 
 async def remove(ctx: CareContext, resource_id: str) -> bool:
-    require_coordinator(ctx.viewer)
     rid = care_input.parse_id(resource_id)
     if rid is None:
         raise NotFound()

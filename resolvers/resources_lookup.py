@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise.expressions import Q
 
@@ -32,6 +33,26 @@ class ResourceFacts:
     neighborhood: str | None
 
 
+FIELDS = ("id", "name", "kind", "contact", "description", "neighborhood")
+
+
+def to_facts(row: dict[str, Any]) -> ResourceFacts:
+    """A CareResource row read with ``.values(*FIELDS)``."""
+    return ResourceFacts(
+        id=str(row["id"]),
+        name=row["name"],
+        kind=row["kind"],
+        contact=row["contact"],
+        description=row["description"],
+        neighborhood=row["neighborhood"],
+    )
+
+
+def local_first(facts: list[ResourceFacts]) -> list[ResourceFacts]:
+    """The neighbourhood's own entries before global ones; a stable sort keeps name order."""
+    return sorted(facts, key=lambda f: f.neighborhood is None)
+
+
 async def resources_for_route(neighborhood: str, route: str) -> list[ResourceFacts]:
     """The neighbourhood's own resources of the route's kinds first, then global ones."""
     kinds = ROUTE_KINDS.get(route)
@@ -42,18 +63,6 @@ async def resources_for_route(neighborhood: str, route: str) -> list[ResourceFac
             Q(neighborhood=neighborhood) | Q(neighborhood__isnull=True), kind__in=kinds
         )
         .order_by("name")
-        .values("id", "name", "kind", "contact", "description", "neighborhood")
+        .values(*FIELDS)
     )
-    facts = [
-        ResourceFacts(
-            id=str(r["id"]),
-            name=r["name"],
-            kind=r["kind"],
-            contact=r["contact"],
-            description=r["description"],
-            neighborhood=r["neighborhood"],
-        )
-        for r in rows
-    ]
-    # Local first: stable sort keeps the name order within each group.
-    return sorted(facts, key=lambda f: f.neighborhood is None)
+    return local_first([to_facts(r) for r in rows])

@@ -3,38 +3,15 @@ statement of a use case fail after earlier statements of its transaction have ru
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import asyncpg
-
-from tests.support import LiveServer
+from tests.support import LiveServer, run_statements
 
 
 def _execute(server: LiveServer, statements: list[str]) -> None:
-    url = server.settings.database_url
-    if url.startswith("sqlite://"):
-        conn = sqlite3.connect(url[len("sqlite://") :].split("?")[0], timeout=30)
-        try:
-            for statement in statements:
-                conn.execute(statement)
-            conn.commit()
-        finally:
-            conn.close()
-        return
-
-    async def run() -> None:
-        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-        try:
-            for statement in statements:
-                await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
+    run_statements(server.settings.database_url, statements)
 
 
 @contextmanager

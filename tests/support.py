@@ -98,6 +98,29 @@ class GraphQLResponse:
         return [e.get("extensions", {}).get("code") for e in self.errors]
 
 
+def run_statements(url: str, statements: list[str]) -> None:
+    """Run statements on a database over a connection of its own (SQLite file or PostgreSQL)."""
+    if url.startswith("sqlite://"):
+        conn = sqlite3.connect(url[len("sqlite://") :].split("?")[0], timeout=30)
+        try:
+            for statement in statements:
+                conn.execute(statement)
+            conn.commit()
+        finally:
+            conn.close()
+        return
+
+    async def run() -> None:
+        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
 class LiveServer:
     """The real app under uvicorn, on loopback, in a thread with its own event loop."""
 

@@ -15,7 +15,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from tests.support import POSTGRES_ADMIN_URL, FreshPostgres
+from tests.support import POSTGRES_ADMIN_URL, FreshPostgres, run_statements
 from tests.test_cli import clean_env, serving
 from tests.test_master_key import token
 
@@ -24,15 +24,7 @@ MINE = "{ myCircles { id focus } }"
 
 
 def admin(*statements: str) -> None:
-    async def run() -> None:
-        conn = await asyncpg.connect(POSTGRES_ADMIN_URL.replace("postgres://", "postgresql://", 1))
-        try:
-            for statement in statements:
-                await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
+    run_statements(POSTGRES_ADMIN_URL, list(statements))
 
 
 def take_away(name: str, away: str) -> None:

@@ -3,16 +3,14 @@ fuzzing dictionary names (tests/fuzz/schemathesis.toml), and the callers of ever
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import sqlite3
 
-import asyncpg
 import httpx
 
 from tests.fuzz.oracle import AGGREGATE_READ, COORDINATOR, Role
 from tests.fuzz.run import Caller
 from tests.served import Served
+from tests.support import run_statements
 
 NORTH, SOUTH = "fuzz-north", "fuzz-south"
 
@@ -39,28 +37,6 @@ def callers(served: Served) -> list[Caller]:
         ),
         Caller(Role("anonymous", signed_in=False), None),
     ]
-
-
-def _execute(url: str, statements: list[str]) -> None:
-    if url.startswith("sqlite://"):
-        conn = sqlite3.connect(url[len("sqlite://") :])
-        try:
-            for s in statements:
-                conn.execute(s)
-            conn.commit()
-        finally:
-            conn.close()
-        return
-
-    async def run() -> None:
-        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-        try:
-            for s in statements:
-                await conn.execute(s)
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
 
 
 def seed(served: Served) -> None:
@@ -91,7 +67,7 @@ def seed(served: Served) -> None:
                 "INSERT INTO cip_coordinator_week (neighborhood, week_start, coordinator, actions)"
                 f" VALUES ('{nbh}', '{monday}', 'fuzz-c{i}', {actions * scale})"
             )
-    _execute(served.settings.database_url, rows)
+    run_statements(served.settings.database_url, rows)
     coord = served.token("fuzz-coord", [COORDINATOR], [NORTH])
     member = served.token("fuzz-member")
     with httpx.Client(base_url=served.base_url, timeout=30) as client:
