@@ -49,7 +49,7 @@ class UpdateView:
     id: uuid.UUID
     circle_id: uuid.UUID
     body: str
-    author_id: uuid.UUID | None
+    author: MemberView | None
     posted_on: dt.date
     expires_on: dt.date
 
@@ -60,7 +60,7 @@ class SlotView:
     circle_id: uuid.UUID
     on: dt.date
     task: str
-    holder_id: uuid.UUID | None
+    holder: MemberView | None
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,13 @@ async def unseal(
     sealer: Sealer, circle_id: uuid.UUID, table: str, row_id: uuid.UUID, field: str, blob: bytes
 ) -> str:
     return await sealer.open(key_owner(circle_id), row_aad(table, row_id, field), blob)
+
+
+async def my_member_view(ctx: CareContext, mine: Membership) -> MemberView:
+    """The caller as their circle knows them (for what a mutation returns)."""
+    member = mine.member
+    name = await unseal(ctx.sealer, mine.circle.id, MEMBER, member.id, "name", member.name_sealed)
+    return MemberView(id=member.id, display_name=name, role=mine.role, is_me=True)
 
 
 async def membership(ctx: CareContext, raw_id: str) -> Membership:

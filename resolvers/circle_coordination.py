@@ -31,6 +31,7 @@ from resolvers.circle_access import (
     lock_circle,
     lock_for_steward,
     membership,
+    my_member_view,
     seal,
     unseal,
 )
@@ -104,7 +105,7 @@ async def post_update(ctx: CareContext, raw_id: str, raw_body: str) -> UpdateVie
         id=update_id,
         circle_id=circle.id,
         body=body,
-        author_id=mine.member.id,
+        author=await my_member_view(ctx, mine),
         posted_on=today,
         expires_on=expires_on,
     )
@@ -126,7 +127,7 @@ async def add_rota_slot(ctx: CareContext, raw_id: str, on: dt.date, raw_task: st
             task_sealed=await seal(ctx.sealer, circle.id, SLOT, slot_id, "task", task),
         )
         await count_if_coordinator(ctx, mine.role, circle.neighborhood, today)
-    return SlotView(id=slot_id, circle_id=circle.id, on=day, task=task, holder_id=None)
+    return SlotView(id=slot_id, circle_id=circle.id, on=day, task=task, holder=None)
 
 
 async def _slot_membership(ctx: CareContext, raw_slot_id: str) -> tuple[dict[str, Any], Membership]:
@@ -165,4 +166,5 @@ async def take_rota_slot(ctx: CareContext, raw_slot_id: str) -> SlotView:
             raise InvalidTransition("Someone else has taken this slot.")
         await count_if_coordinator(ctx, mine.role, circle.neighborhood, today)
     task = await unseal(ctx.sealer, circle.id, SLOT, slot_id, "task", slot["task_sealed"])
-    return SlotView(id=slot_id, circle_id=circle.id, on=day, task=task, holder_id=me)
+    holder = await my_member_view(ctx, mine)
+    return SlotView(id=slot_id, circle_id=circle.id, on=day, task=task, holder=holder)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from models import db
 from models.circles import CircleMember, CircleUpdate, RotaSlot
@@ -32,6 +32,7 @@ from resolvers.circle_rules import Role
 from resolvers.context import CareContext
 
 RotaKey = tuple[uuid.UUID, dt.date, dt.date | None]
+Members = Mapping[uuid.UUID, Sequence[MemberView]]
 
 
 async def _preload(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> None:
@@ -88,10 +89,19 @@ async def purge_updates(circle_ids: Sequence[uuid.UUID], today: dt.date) -> None
         await db.scrub_deleted()
 
 
+def _member_in(members: Sequence[MemberView], member_id: object) -> MemberView | None:
+    """The member with this local id; None when there is none or they have left."""
+    if member_id is None:
+        return None
+    wanted = uuid.UUID(str(member_id))
+    return next((m for m in members if m.id == wanted), None)
+
+
 async def updates_of(
-    ctx: CareContext, keys: Sequence[tuple[uuid.UUID, int]]
+    ctx: CareContext, keys: Sequence[tuple[uuid.UUID, int]], members: Members
 ) -> list[list[UpdateView]]:
-    """The newest ``first`` live updates of each circle, newest first."""
+    """The newest ``first`` live updates of each circle, newest first, with their authors
+    taken from ``members`` (each circle's current members)."""
     today = ctx.clock.today()
     circle_ids = [c for c, _ in keys]
     await purge_updates(circle_ids, today)
@@ -109,13 +119,12 @@ async def updates_of(
         views = []
         for r in by_circle.get(cid, [])[:first]:
             uid = uuid.UUID(str(r["id"]))
-            author = r["author_id"]
             views.append(
                 UpdateView(
                     id=uid,
                     circle_id=cid,
                     body=await unseal(ctx.sealer, cid, UPDATE, uid, "body", r["body_sealed"]),  # type: ignore[arg-type]
-                    author_id=uuid.UUID(str(author)) if author is not None else None,
+                    author=_member_in(members.get(cid, ()), r["author_id"]),
                     posted_on=r["posted_on"],  # type: ignore[arg-type]
                     expires_on=r["expires_on"],  # type: ignore[arg-type]
                 )
@@ -124,9 +133,12 @@ async def updates_of(
     return result
 
 
-async def rota_of(ctx: CareContext, keys: Sequence[RotaKey]) -> list[list[SlotView]]:
+async def rota_of(
+    ctx: CareContext, keys: Sequence[RotaKey], members: Members
+) -> list[list[SlotView]]:
     """Each circle's slots between the two days (inclusive; open-ended when ``to`` is None),
-    in day order. One statement per distinct day range in the batch (usually one)."""
+    in day order, with their holders taken from ``members``. One statement per distinct day
+    range in the batch (usually one)."""
     today = ctx.clock.today()
     oldest = today - dt.timedelta(days=ctx.policy.update_ttl_days)
     circle_ids = list({c for c, _, _ in keys})
@@ -146,14 +158,13 @@ async def rota_of(ctx: CareContext, keys: Sequence[RotaKey]) -> list[list[SlotVi
         ):
             cid = uuid.UUID(str(r["circle_id"]))
             sid = uuid.UUID(str(r["id"]))
-            holder = r["holder_id"]
             found[(cid, start, end)].append(
                 SlotView(
                     id=sid,
                     circle_id=cid,
                     on=r["on"],
                     task=await unseal(ctx.sealer, cid, SLOT, sid, "task", r["task_sealed"]),
-                    holder_id=uuid.UUID(str(holder)) if holder is not None else None,
+                    holder=_member_in(members.get(cid, ()), r["holder_id"]),
                 )
             )
     return [found.get(k, []) for k in keys]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from strawberry.dataloader import DataLoader
 
@@ -32,12 +34,19 @@ def circle_loaders(ctx: CareContext) -> CircleLoaders:
             return await circle_reads.members_of(ctx, ids)
 
         async def updates(keys: list[tuple[uuid.UUID, int]]) -> list[list[UpdateView]]:
-            return await circle_reads.updates_of(ctx, keys)
+            return await circle_reads.updates_of(ctx, keys, await members_by_circle(keys))
 
         async def rota(
             keys: list[tuple[uuid.UUID, dt.date, dt.date | None]],
         ) -> list[list[SlotView]]:
-            return await circle_reads.rota_of(ctx, keys)
+            return await circle_reads.rota_of(ctx, keys, await members_by_circle(keys))
+
+        async def members_by_circle(
+            keys: Sequence[tuple[Any, ...]],
+        ) -> dict[uuid.UUID, list[MemberView]]:
+            # Through the members loader: a request that also reads members reads them once.
+            ids = list(dict.fromkeys(key[0] for key in keys))
+            return dict(zip(ids, await circle_loaders(ctx).members.load_many(ids), strict=True))
 
         loaders = CircleLoaders(
             members=DataLoader(load_fn=members),
@@ -46,15 +55,3 @@ def circle_loaders(ctx: CareContext) -> CircleLoaders:
         )
         ctx.loaders["circles"] = loaders
     return loaders
-
-
-async def member_by_id(
-    ctx: CareContext, circle_id: uuid.UUID, member_id: uuid.UUID | None
-) -> MemberView | None:
-    """A member of the circle by local id; None when there is none or they have left."""
-    if member_id is None:
-        return None
-    for member in await circle_loaders(ctx).members.load(circle_id):
-        if member.id == member_id:
-            return member
-    return None

@@ -13,7 +13,7 @@ from strawberry.types import Info
 from resolvers import circle_rules
 from resolvers.circle_access import CircleView, InviteView, MemberView, SlotView, UpdateView
 from resolvers.context import CareContext
-from schema.circle_loaders import circle_loaders, member_by_id
+from schema.circle_loaders import circle_loaders
 from schema.notices import NOT_CLINICAL
 
 
@@ -66,10 +66,7 @@ class CircleMember:
         )
 
 
-async def _member(
-    info: Info[CareContext, None], circle_id: uuid.UUID, member_id: uuid.UUID | None
-) -> CircleMember | None:
-    view = await member_by_id(info.context, circle_id, member_id)
+def _member_or_none(view: MemberView | None) -> CircleMember | None:
     return CircleMember.from_view(view) if view is not None else None
 
 
@@ -81,15 +78,8 @@ class CircleUpdate:
     expires_on: dt.date = strawberry.field(
         description="The day the update is deleted from the database."
     )
-    circle_id: strawberry.Private[uuid.UUID]
-    author_id: strawberry.Private[uuid.UUID | None]
-
-    async def _author(self, info: Info[CareContext, None]) -> CircleMember | None:
-        return await _member(info, self.circle_id, self.author_id)
-
-    author = strawberry.field(
-        resolver=_author,
-        description="Who posted it; null once they have left the circle.",
+    author: CircleMember | None = strawberry.field(
+        description="Who posted it; null once they have left the circle."
     )
 
     @classmethod
@@ -99,8 +89,7 @@ class CircleUpdate:
             body=view.body,
             posted_on=view.posted_on,
             expires_on=view.expires_on,
-            circle_id=view.circle_id,
-            author_id=view.author_id,
+            author=_member_or_none(view.author),
         )
 
 
@@ -109,15 +98,8 @@ class RotaSlot:
     id: strawberry.ID
     on: dt.date
     task: str
-    circle_id: strawberry.Private[uuid.UUID]
-    holder_id: strawberry.Private[uuid.UUID | None]
-
-    async def _holder(self, info: Info[CareContext, None]) -> CircleMember | None:
-        return await _member(info, self.circle_id, self.holder_id)
-
-    holder = strawberry.field(
-        resolver=_holder,
-        description="The member who took the slot; null while it is free.",
+    holder: CircleMember | None = strawberry.field(
+        description="The member who took the slot; null while it is free."
     )
 
     @classmethod
@@ -126,8 +108,7 @@ class RotaSlot:
             id=strawberry.ID(str(view.id)),
             on=view.on,
             task=view.task,
-            circle_id=view.circle_id,
-            holder_id=view.holder_id,
+            holder=_member_or_none(view.holder),
         )
 
 

@@ -33,6 +33,9 @@ QUIET_LOGGERS = (
     "uvicorn.access",
 )
 _HANDLER_NAME = "cip-json"
+# Quiet loggers left at DEBUG on purpose (statement counting, CIP_COUNT_SQL): their records
+# are still made, counted and then dropped by the AtLeastWarning filter.
+_keep_debug: set[str] = set()
 
 request_log = logging.getLogger(REQUEST_LOGGER)
 
@@ -59,12 +62,18 @@ class QuietThirdPartyRecords(logging.Filter):
         )
 
 
+def keep_debug(name: str) -> None:
+    """Leave one quiet logger at DEBUG so a filter placed before AtLeastWarning sees records."""
+    _keep_debug.add(name)
+    logging.getLogger(name).setLevel(logging.DEBUG)
+
+
 def quiet_third_party() -> None:
     for name in QUIET_LOGGERS:
         logger = logging.getLogger(name)
         if _QUIET not in logger.filters:
             logger.addFilter(_QUIET)
-        logger.setLevel(logging.WARNING)
+        logger.setLevel(logging.DEBUG if name in _keep_debug else logging.WARNING)
 
 
 def _exception_summary(exc_info: Any) -> dict[str, Any]:

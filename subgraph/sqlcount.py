@@ -2,10 +2,11 @@
 
 Enabled by CIP_COUNT_SQL=1 only. Tortoise logs every statement it sends (execute_query,
 execute_insert, execute_many, ...) on the ``tortoise.db_client`` logger at DEBUG; a filter on
-that logger adds one to the current request's counter and lets the record on to that
-logger's own handlers (if any), and the response carries the total in
-``x-cip-sql-statements``. The logger stops propagating: statement records carry parameters
-and must not reach the root logger's output. Transaction control (BEGIN, COMMIT,
+that logger, placed before the AtLeastWarning filter of ``subgraph.logs``, adds one to the
+current request's counter; the AtLeastWarning filter then drops the record, which carries
+parameters and must never be printed. The response carries the total in
+``x-cip-sql-statements``. The logger is kept at DEBUG (``logs.keep_debug``) so that logging
+set up before or after this still lets the records be made and counted. Transaction control (BEGIN, COMMIT,
 savepoints) is not logged by Tortoise and so not counted.
 """
 
@@ -16,7 +17,10 @@ from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from subgraph import logs
+
 HEADER = b"x-cip-sql-statements"
+LOGGER = "tortoise.db_client"
 _counter: ContextVar[list[int] | None] = ContextVar("cip_sql_counter", default=None)
 
 
@@ -35,10 +39,10 @@ def install() -> None:
     global _installed
     if _installed:
         return
-    log = logging.getLogger("tortoise.db_client")
-    log.setLevel(logging.DEBUG)
-    log.propagate = False
-    log.addFilter(_count)
+    logs.quiet_third_party()  # the dropping filter is in place before any record is made
+    log = logging.getLogger(LOGGER)
+    log.filters.insert(0, _count)
+    logs.keep_debug(LOGGER)
     _installed = True
 
 

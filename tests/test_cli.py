@@ -158,3 +158,26 @@ def test_prod_verifies_tokens_with_the_jwks_file_only(tmp_path: Path, alg: str) 
             f"{base}/graphql", json=query, headers={"Authorization": f"Bearer {forged}"}
         ).json()
         assert bad["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_served_statement_counts_survive_debug_logging_and_print_no_sql(tmp_path: Path) -> None:
+    """CIP_COUNT_SQL=1 under `cip serve` (whose logging setup holds the SQL logger quiet):
+    every request reports its statements, and no statement reaches the log, even at DEBUG."""
+    env = clean_env(tmp_path, CIP_COUNT_SQL="1", CIP_LOG_LEVEL="DEBUG")
+    token = run_cip("token", "--sub", "counted-member", env=env).stdout.strip()
+    mine = "{ myCircles { id members { id } updates { id author { id } } } }"
+    with serving(env) as base:
+        answers = [
+            httpx.post(
+                f"{base}/graphql",
+                json={"query": mine},
+                headers={"authorization": f"Bearer {token}"},
+            )
+            for _ in range(2)
+        ]
+    for answer in answers:
+        assert answer.json() == {"data": {"myCircles": []}}
+        assert int(answer.headers["x-cip-sql-statements"]) >= 1
+    output = serving.last_output  # type: ignore[attr-defined]
+    assert "cip_circle_member" not in output
+    assert "SELECT " not in output and "tortoise" not in output
