@@ -6,8 +6,8 @@ that logger, placed before the AtLeastWarning filter of ``subgraph.logs``, adds 
 current request's counter; the AtLeastWarning filter then drops the record, which carries
 parameters and must never be printed. The response carries the total in
 ``x-cip-sql-statements``. The logger is kept at DEBUG (``logs.keep_debug``) so that logging
-set up before or after this still lets the records be made and counted. Transaction control (BEGIN, COMMIT,
-savepoints) is not logged by Tortoise and so not counted.
+set up before or after this still lets the records be made and counted. Transaction control
+(BEGIN, COMMIT, savepoints) is not logged by Tortoise and so not counted.
 """
 
 from __future__ import annotations
