@@ -32,6 +32,7 @@ from auth.devtokens import mint_dev_token
 from auth.viewer import AGGREGATE_READ, COORDINATOR
 from bench import names
 from bench.seed import SeedPlan
+from subgraph import nodelay
 from subgraph.settings import DEV_AUDIENCE, DEV_ISSUER, new_key
 
 # The server the test suite uses (CIP_TEST_POSTGRES_URL) unless the benchmark is told otherwise.
@@ -402,6 +403,8 @@ class Bench:
             str(port),
             "--workers",
             str(self.options.workers),
+            "--http",
+            nodelay.PROTOCOL,
             "--no-access-log",
             "--log-level",
             "warning",
