@@ -359,6 +359,12 @@ class Bench:
             ),
         }
 
+    def warm_up(self, url: str, make: Callable[[int], Request]) -> None:
+        """Requests over several connections, so that every worker has served the scenario
+        (parser and validation caches, database connections) before it is measured."""
+        spread = 4 * self.options.workers
+        asyncio.run(measure(url, make, 2 * spread, spread, start=10_000_000))
+
     def serve(self) -> None:
         port = free_port()
         url = f"http://127.0.0.1:{port}/graphql"
@@ -389,7 +395,7 @@ class Bench:
             for name, make in scenarios.items():
                 if self.options.only and name not in self.options.only:
                     continue
-                asyncio.run(measure(url, make, 5, 1, start=10_000_000))  # warm up
+                self.warm_up(url, make)
                 for c in self.options.concurrency:
                     if name == "joinCircle" and self.joins + total > self.options.plan.join_codes:
                         self.say(f"joinCircle c={c}: skipped, not enough join codes left")
@@ -436,7 +442,7 @@ class Bench:
             }
             total = self.options.requests
             for name, make in makers.items():
-                asyncio.run(measure(url, make, 5, 1))
+                self.warm_up(url, make)
                 for c in self.options.concurrency:
                     self.record("raw", name, c, asyncio.run(measure(url, make, total, c)), total)
             self.result.raw_peak_rss_mb = peak_rss_mb(workers_of(pid))

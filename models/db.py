@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api import migrate as tortoise_migrate
 
@@ -19,12 +20,18 @@ CARE_MODULES = [
 KEY_MODULES = ["models.keystore"]
 
 
-def _connection_url(url: str) -> str:
+SQLITE_ENGINE = "models.sqlite_engine"  # write transactions begin IMMEDIATE
+
+
+def _connection_url(url: str) -> str | dict[str, Any]:
     """SQLite overwrites deleted content (secure_delete): a copy of the file taken after a
-    circle closed or an update expired holds no remnant of its text or its wrapped key."""
-    if url.startswith("sqlite://") and "?" not in url:
-        return f"{url}?secure_delete=ON"
-    return url
+    circle closed or an update expired holds no remnant of its text or its wrapped key. Its
+    transactions begin IMMEDIATE (models/sqlite_engine.py), so several processes can write."""
+    if not url.startswith("sqlite://"):
+        return url
+    if "?" not in url:
+        url = f"{url}?secure_delete=ON"
+    return {**expand_db_url(url), "engine": SQLITE_ENGINE}
 
 
 def tortoise_config(database_url: str, keystore_url: str | None = None) -> dict[str, Any]:

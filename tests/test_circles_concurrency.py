@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter
 from typing import Any
 
@@ -10,7 +11,7 @@ import httpx
 
 from models import metrics
 from tests.circles import JOIN, LEAVE, add_member, coordinator, form, invite, member, metric_sum
-from tests.support import LiveServer
+from tests.support import LiveServer, serve_process
 
 JOINERS = 12
 
@@ -49,6 +50,35 @@ def test_twelve_simultaneous_joins_fill_eight_places(server: LiveServer, nbh: st
     left = server.sql(f"SELECT COUNT(*) FROM cip_circle_invite WHERE circle_id = '{cid}'")
     assert left[0][0] == 4
     assert metric_sum(server, nbh, metrics.CIRCLE_BECAME_ACTIVE) == 1
+    assert metric_sum(server, nbh, metrics.GAUGE_CIRCLES_ACTIVE) == 1
+
+
+def test_joins_spread_over_two_server_processes_fill_eight_places(
+    server: LiveServer, nbh: str
+) -> None:
+    """As with `cip serve --workers 2`: two processes writing one database at once. On SQLite
+    every write transaction begins IMMEDIATE and waits for the lock (models/sqlite_engine.py);
+    a deferred BEGIN answered part of these joins with "database is locked"."""
+    coord = coordinator(server, nbh)
+    circle = form(server, coord, nbh)
+    attempts = [(member(server).token, invite(server, coord, circle["id"])) for _ in range(JOINERS)]
+    env = {**os.environ, **server.env, "CIP_TODAY": server.clock.today().isoformat()}
+    with serve_process(env) as other:
+
+        async def both() -> list[dict[str, Any]]:
+            halves = await asyncio.gather(
+                join_all(server.base_url, attempts[::2]), join_all(other.base, attempts[1::2])
+            )
+            return [*halves[0], *halves[1]]
+
+        bodies = asyncio.run(both())
+    outcomes = Counter(
+        "ok" if not b.get("errors") else b["errors"][0]["extensions"]["code"] for b in bodies
+    )
+    assert outcomes == Counter({"ok": 8, "CIRCLE_FULL": 4})
+    cid = circle["id"]
+    count = server.sql(f"SELECT member_count, status FROM cip_circle WHERE id = '{cid}'")
+    assert tuple(count[0]) == (8, "ACTIVE")
     assert metric_sum(server, nbh, metrics.GAUGE_CIRCLES_ACTIVE) == 1
 
 
