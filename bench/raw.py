@@ -126,9 +126,13 @@ MEMBERS = (
     " WHERE circle_id IN ({ids}) ORDER BY joined_on, id"
 )
 PURGE = "DELETE FROM cip_circle_update WHERE circle_id IN ({ids}) AND expires_on <= $x"
-UPDATES = (
-    "SELECT id, circle_id, author_id, body_sealed, posted_on, expires_on"
-    " FROM cip_circle_update WHERE circle_id IN ({ids}) ORDER BY posted_on DESC, id DESC"
+FIRST = 20  # updates(first: 20), as the scenarios ask
+UPDATES = (  # CIP's statement (resolvers.circle_reads.NEWEST_UPDATES) with the limit inlined
+    "SELECT id, circle_id, author_id, body_sealed, posted_on, expires_on FROM ("
+    " SELECT id, circle_id, author_id, body_sealed, posted_on, expires_on, ROW_NUMBER() OVER"
+    " (PARTITION BY circle_id ORDER BY posted_on DESC, id DESC) AS place"
+    " FROM cip_circle_update WHERE circle_id IN ({ids})"
+    f") AS ranked WHERE place <= {FIRST} ORDER BY circle_id, place"
 )
 
 
@@ -223,7 +227,7 @@ class Raw:
                             "expiresOn": str(u["expires_on"]),
                             "author": _author(by_id, u["author_id"]),
                         }
-                        for u in updates[cid][:20]
+                        for u in updates[cid][:FIRST]
                     ],
                 }
             )

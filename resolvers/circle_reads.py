@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from models import db
 from models.circles import CircleMember, CircleUpdate, RotaSlot
@@ -33,6 +34,15 @@ from resolvers.context import CareContext
 
 RotaKey = tuple[uuid.UUID, dt.date, dt.date | None]
 Members = Mapping[uuid.UUID, Sequence[MemberView]]
+# The newest updates of each circle, at most {limit} each: the rows a page shows, never
+# every live update of a busy circle. {ids}/{limit}: placeholders (models.db.newest_per_group).
+NEWEST_UPDATES = (
+    "SELECT id, circle_id, author_id, body_sealed, posted_on, expires_on FROM ("
+    " SELECT id, circle_id, author_id, body_sealed, posted_on, expires_on, ROW_NUMBER() OVER"
+    " (PARTITION BY circle_id ORDER BY posted_on DESC, id DESC) AS place"
+    " FROM cip_circle_update WHERE circle_id IN ({ids})"
+    ") AS ranked WHERE place <= {limit} ORDER BY circle_id, place"
+)
 
 
 async def _preload(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> None:
@@ -105,13 +115,10 @@ async def updates_of(
     today = ctx.clock.today()
     circle_ids = [c for c, _ in keys]
     await purge_updates(circle_ids, today)
-    rows = (
-        await CircleUpdate.filter(circle_id__in=list(set(circle_ids)))
-        .order_by("-posted_on", "-id")
-        .values("id", "circle_id", "author_id", "body_sealed", "posted_on", "expires_on")
-    )
-    by_circle: dict[uuid.UUID, list[dict[str, object]]] = defaultdict(list)
-    for r in rows:
+    by_circle: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for r in await db.newest_per_group(
+        NEWEST_UPDATES, list(set(circle_ids)), max(first for _, first in keys)
+    ):
         by_circle[uuid.UUID(str(r["circle_id"]))].append(r)
     await _preload(ctx, circle_ids)
     result: list[list[UpdateView]] = []
@@ -123,10 +130,12 @@ async def updates_of(
                 UpdateView(
                     id=uid,
                     circle_id=cid,
-                    body=await unseal(ctx.sealer, cid, UPDATE, uid, "body", r["body_sealed"]),  # type: ignore[arg-type]
+                    body=await unseal(
+                        ctx.sealer, cid, UPDATE, uid, "body", bytes(r["body_sealed"])
+                    ),
                     author=_member_in(members.get(cid, ()), r["author_id"]),
-                    posted_on=r["posted_on"],  # type: ignore[arg-type]
-                    expires_on=r["expires_on"],  # type: ignore[arg-type]
+                    posted_on=db.as_date(r["posted_on"]),
+                    expires_on=db.as_date(r["expires_on"]),
                 )
             )
         result.append(views)

@@ -88,6 +88,11 @@ def test_newest_updates_first(server: LiveServer, nbh: str, clock_reset: None) -
         post(server, sam, cid, body)
     seen = ok(server.gql(UPDATES, {"id": cid, "first": 2}, token=sam.token))["circle"]["updates"]
     assert [u["body"] for u in seen] == ["newest", "newer"]
+    # Several page sizes in one request share one read of the newest rows.
+    sizes = "{ myCircles { a: updates(first: 1) { body } b: updates(first: 3) { body } } }"
+    [circle] = ok(server.gql(sizes, token=sam.token))["myCircles"]
+    assert [u["body"] for u in circle["a"]] == ["newest"]
+    assert [u["body"] for u in circle["b"]] == ["newest", "newer", "old"]
 
 
 def test_a_leavers_updates_stay_without_author(server: LiveServer, nbh: str) -> None:
