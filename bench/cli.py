@@ -80,6 +80,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raw=not args.no_raw,
         release_all=not args.no_release_all,
         only=[o.strip() for o in args.only.split(",")] if args.only else None,
+        rounds=args.rounds,
     )
     return run_all(options)
 
@@ -112,6 +113,12 @@ def add_parser(sub: Any) -> None:
     run.add_argument("--backends", default="sqlite,postgres")
     run.add_argument("--requests", type=int, default=200, help="requests per measurement")
     run.add_argument("--workers", type=int, default=2)
+    run.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="alternating CIP/raw rounds for myCircles and circle(id); the median is reported",
+    )
     run.add_argument("--concurrency", default="1,16")
     run.add_argument("--out", default=None, help="write the results as JSON here")
     run.add_argument("--no-raw", action="store_true", help="skip the raw-driver endpoint")
