@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 from tortoise import Tortoise, connections
@@ -92,24 +90,6 @@ async def ping() -> bool:
 def dialect(connection_name: str = "default") -> str:
     """'sqlite' or 'postgres' for the named connection."""
     return str(connections.get(connection_name).capabilities.dialect)
-
-
-async def newest_per_group(sql: str, ids: Sequence[Any], limit: int) -> list[dict[str, Any]]:
-    """Rows of ``sql`` (a statement with ``{ids}`` and ``{limit}`` marks, for a window
-    function the query builder lacks) with the dialect's placeholders filled in. Values come
-    back as the driver gives them: see ``as_date``; ids are UUIDs or their text."""
-    conn = connections.get("default")
-    if dialect() == "postgres":
-        marks = ", ".join(f"${i}" for i in range(1, len(ids) + 1))
-        text = sql.format(ids=marks, limit=f"${len(ids) + 1}")
-    else:
-        text = sql.format(ids=", ".join("?" * len(ids)), limit="?")
-    return list(await conn.execute_query_dict(text, [*(str(i) for i in ids), limit]))
-
-
-def as_date(value: Any) -> dt.date:
-    """A DATE column's value: a date from asyncpg, ISO text from SQLite."""
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 async def scrub_deleted() -> None:

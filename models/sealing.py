@@ -13,11 +13,21 @@ import uuid
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from models import statements
 from models.clock import Clock
 from models.keystore import DataKey
 
 NONCE_BYTES = 12
 KEY_BYTES = 32
+
+
+# Every page read opens its keys with this one statement (models/statements.py).
+KEYS = "SELECT owner, wrapped FROM cip_data_key WHERE owner IN ({ids})"
+
+
+def _keystore() -> str:
+    """The name of the connection holding the key table (CIP_KEYSTORE_URL or the default)."""
+    return str(DataKey._meta.default_connection)
 
 
 class SealError(Exception):
@@ -88,7 +98,8 @@ class Sealer:
         missing = [o for o in owners if o not in self._keys]
         if not missing:
             return
-        for row in await DataKey.filter(owner__in=missing).values("owner", "wrapped"):
+        rows = await statements.select(KEYS, missing, connection=_keystore())
+        for row in rows:
             self._keys[row["owner"]] = unwrap_key(self._master, row["owner"], bytes(row["wrapped"]))
 
     async def seal(self, owner: str, aad: bytes, text: str) -> bytes:

@@ -13,10 +13,12 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from models import db
-from models.circles import CircleMember, CircleUpdate, RotaSlot
+from models import db, statements
+from models.circles import RotaSlot
 from models.errors import NotFound
+from resolvers import circle_statements as sql
 from resolvers.circle_access import (
+    CIRCLE,
     MEMBER,
     SLOT,
     UPDATE,
@@ -24,61 +26,71 @@ from resolvers.circle_access import (
     MemberView,
     SlotView,
     UpdateView,
-    circle_view,
     key_owner,
-    membership,
     unseal,
 )
-from resolvers.circle_rules import Role
+from resolvers.circle_rules import Role, parse_id
+from resolvers.circle_status import Status
 from resolvers.context import CareContext
 
 RotaKey = tuple[uuid.UUID, dt.date, dt.date | None]
 Members = Mapping[uuid.UUID, Sequence[MemberView]]
-# The newest updates of each circle, at most {limit} each: the rows a page shows, never
-# every live update of a busy circle. {ids}/{limit}: placeholders (models.db.newest_per_group).
-NEWEST_UPDATES = (
-    "SELECT id, circle_id, author_id, body_sealed, posted_on, expires_on FROM ("
-    " SELECT id, circle_id, author_id, body_sealed, posted_on, expires_on, ROW_NUMBER() OVER"
-    " (PARTITION BY circle_id ORDER BY posted_on DESC, id DESC) AS place"
-    " FROM cip_circle_update WHERE circle_id IN ({ids})"
-    ") AS ranked WHERE place <= {limit} ORDER BY circle_id, place"
-)
 
 
 async def _preload(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> None:
     await ctx.sealer.preload([key_owner(c) for c in set(circle_ids)])
 
 
+async def _circle_views(ctx: CareContext, rows: list[dict[str, Any]]) -> list[CircleView]:
+    ids = [statements.as_uuid(r["id"]) for r in rows]
+    await _preload(ctx, ids)
+    views = []
+    for cid, r in zip(ids, rows, strict=True):
+        rhythm = r["rhythm_sealed"]
+        views.append(
+            CircleView(
+                id=cid,
+                neighborhood=r["neighborhood"],
+                focus=await unseal(ctx.sealer, cid, CIRCLE, cid, "focus", bytes(r["focus_sealed"])),
+                status=Status(r["status"]),
+                my_role=Role(r["role"]),
+                my_member_id=statements.as_uuid(r["member_id"]),
+                rhythm=None
+                if rhythm is None
+                else await unseal(ctx.sealer, cid, CIRCLE, cid, "rhythm", bytes(rhythm)),
+                formed_on=statements.as_date(r["formed_on"]),
+            )
+        )
+    return views
+
+
 async def my_circles(ctx: CareContext) -> list[CircleView]:
     if ctx.viewer.subject is None:
         raise NotFound()
-    rows = (
-        await CircleMember.filter(member=ctx.viewer.subject)
-        .select_related("circle")
-        .order_by("joined_on", "id")
-    )
-    await _preload(ctx, [r.circle.id for r in rows])
-    return [await circle_view(ctx, r.circle, r) for r in rows]
+    return await _circle_views(ctx, await statements.select(sql.MINE, (), [ctx.viewer.subject]))
 
 
 async def circle(ctx: CareContext, raw_id: str) -> CircleView:
-    mine = await membership(ctx, raw_id)
-    return await circle_view(ctx, mine.circle, mine.member)
+    """One of the caller's circles; NotFound for any other id, whether it exists or not."""
+    circle_id = parse_id(raw_id)
+    if circle_id is None or ctx.viewer.subject is None:
+        raise NotFound()
+    rows = await statements.select(sql.ONE, (), [ctx.viewer.subject, circle_id])
+    if not rows:
+        raise NotFound()
+    [view] = await _circle_views(ctx, rows)
+    return view
 
 
 async def members_of(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> list[list[MemberView]]:
     """Each circle's members, facilitator first, then by joining day."""
-    rows = (
-        await CircleMember.filter(circle_id__in=list(set(circle_ids)))
-        .order_by("joined_on", "id")
-        .values("id", "circle_id", "member", "role", "name_sealed")
-    )
+    rows = await statements.select(sql.MEMBERS, list(set(circle_ids)))
     await _preload(ctx, circle_ids)
     by_circle: dict[uuid.UUID, list[MemberView]] = defaultdict(list)
     for r in rows:
-        cid = uuid.UUID(str(r["circle_id"]))
-        mid = uuid.UUID(str(r["id"]))
-        name = await unseal(ctx.sealer, cid, MEMBER, mid, "name", r["name_sealed"])
+        cid = statements.as_uuid(r["circle_id"])
+        mid = statements.as_uuid(r["id"])
+        name = await unseal(ctx.sealer, cid, MEMBER, mid, "name", bytes(r["name_sealed"]))
         by_circle[cid].append(
             MemberView(
                 id=mid,
@@ -94,8 +106,7 @@ async def members_of(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> list[
 
 async def purge_updates(circle_ids: Sequence[uuid.UUID], today: dt.date) -> None:
     """Expired updates are deleted, not hidden, whenever a read touches their circle."""
-    expired = CircleUpdate.filter(circle_id__in=list(set(circle_ids)), expires_on__lte=today)
-    if await expired.delete():
+    if await statements.execute(sql.PURGE_UPDATES, list(set(circle_ids)), [today]):
         await db.scrub_deleted()
 
 
@@ -103,7 +114,7 @@ def _member_in(members: Sequence[MemberView], member_id: object) -> MemberView |
     """The member with this local id; None when there is none or they have left."""
     if member_id is None:
         return None
-    wanted = uuid.UUID(str(member_id))
+    wanted = statements.as_uuid(member_id)
     return next((m for m in members if m.id == wanted), None)
 
 
@@ -116,10 +127,9 @@ async def updates_of(
     circle_ids = [c for c, _ in keys]
     await purge_updates(circle_ids, today)
     by_circle: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    for r in await db.newest_per_group(
-        NEWEST_UPDATES, list(set(circle_ids)), max(first for _, first in keys)
-    ):
-        by_circle[uuid.UUID(str(r["circle_id"]))].append(r)
+    newest = max(first for _, first in keys)
+    for r in await statements.select(sql.NEWEST_UPDATES, list(set(circle_ids)), [newest]):
+        by_circle[statements.as_uuid(r["circle_id"])].append(r)
     await _preload(ctx, circle_ids)
     result: list[list[UpdateView]] = []
     for cid, first in keys:
@@ -134,8 +144,8 @@ async def updates_of(
                         ctx.sealer, cid, UPDATE, uid, "body", bytes(r["body_sealed"])
                     ),
                     author=_member_in(members.get(cid, ()), r["author_id"]),
-                    posted_on=db.as_date(r["posted_on"]),
-                    expires_on=db.as_date(r["expires_on"]),
+                    posted_on=statements.as_date(r["posted_on"]),
+                    expires_on=statements.as_date(r["expires_on"]),
                 )
             )
         result.append(views)

@@ -1,0 +1,76 @@
+"""Hand-written statements for the reads a member's page runs on every view, sent through
+Tortoise's own connections.
+
+Tortoise builds each query's SQL anew on every call; for myCircles that building and the
+model conversions cost more CPU than the rest of the request's data access together
+(docs/benchmarks.md). The few statements on that path are written once here with numbered
+placeholders that both dialects read (``$1`` on PostgreSQL, ``?1`` on SQLite); everything
+else goes through the ORM. Marks in the SQL text: ``{ids}`` for a list of ids, ``{p0}``,
+``{p1}``... for the other parameters, in the order given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from tortoise import connections
+
+MARKS = {"postgres": "$", "sqlite": "?"}
+
+
+@lru_cache(maxsize=256)
+def render(sql: str, dialect: str, id_count: int, param_count: int) -> str:
+    """The statement with its marks replaced by the dialect's numbered placeholders: the ids
+    first (1..id_count), then the parameters."""
+    mark = MARKS[dialect]
+    ids = ", ".join(f"{mark}{i}" for i in range(1, id_count + 1))
+    params = {f"p{k}": f"{mark}{id_count + 1 + k}" for k in range(param_count)}
+    return sql.format(ids=ids, **params)
+
+
+def _value(value: Any, dialect: str) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if dialect == "sqlite" and isinstance(value, dt.date):
+        return value.isoformat()  # Tortoise keeps dates as ISO text on SQLite
+    return value
+
+
+def _prepare(
+    sql: str, ids: Sequence[Any], params: Sequence[Any], connection: str
+) -> tuple[Any, str, list[Any]]:
+    conn = connections.get(connection)
+    dialect = str(conn.capabilities.dialect)
+    values = [_value(v, dialect) for v in (*ids, *params)]
+    return conn, render(sql, dialect, len(ids), len(params)), values
+
+
+async def select(
+    sql: str, ids: Sequence[Any] = (), params: Sequence[Any] = (), connection: str = "default"
+) -> list[dict[str, Any]]:
+    """The rows, as the driver gives them (see ``as_uuid``, ``as_date``)."""
+    conn, text, values = _prepare(sql, ids, params, connection)
+    return list(await conn.execute_query_dict(text, values))
+
+
+async def execute(
+    sql: str, ids: Sequence[Any] = (), params: Sequence[Any] = (), connection: str = "default"
+) -> int:
+    """Run a write; the number of rows it changed."""
+    conn, text, values = _prepare(sql, ids, params, connection)
+    changed, _ = await conn.execute_query(text, values)
+    return int(changed)
+
+
+def as_uuid(value: Any) -> uuid.UUID:
+    """A UUID column's value: a UUID from asyncpg, its text from SQLite."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def as_date(value: Any) -> dt.date:
+    """A DATE column's value: a date from asyncpg, ISO text from SQLite."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

@@ -1,0 +1,34 @@
+"""The statements a member's circle page runs on every view (models/statements.py marks).
+
+Written by hand because they run on every page a circle member opens; each reads only
+through the caller's membership or circles already read that way.
+"""
+
+from __future__ import annotations
+
+# The caller's memberships with their circles; MINE_ORDER for all of them, ONE for one.
+CIRCLES = (
+    "SELECT m.id AS member_id, m.role, c.id, c.neighborhood, c.status, c.focus_sealed,"
+    " c.rhythm_sealed, c.formed_on FROM cip_circle_member m"
+    " JOIN cip_circle c ON c.id = m.circle_id WHERE m.member = {p0}"
+)
+MINE = CIRCLES + " ORDER BY m.joined_on, m.id"
+ONE = CIRCLES + " AND m.circle_id = {p1}"
+
+MEMBERS = (
+    "SELECT id, circle_id, member, role, name_sealed FROM cip_circle_member"
+    " WHERE circle_id IN ({ids}) ORDER BY joined_on, id"
+)
+
+# Expired updates are deleted, not hidden, whenever a read touches their circle.
+PURGE_UPDATES = "DELETE FROM cip_circle_update WHERE circle_id IN ({ids}) AND expires_on <= {p0}"
+
+# The newest updates of each circle, at most {p0} each: the rows a page shows, never every
+# live update of a busy circle.
+NEWEST_UPDATES = (
+    "SELECT id, circle_id, author_id, body_sealed, posted_on, expires_on FROM ("
+    " SELECT id, circle_id, author_id, body_sealed, posted_on, expires_on, ROW_NUMBER() OVER"
+    " (PARTITION BY circle_id ORDER BY posted_on DESC, id DESC) AS place"
+    " FROM cip_circle_update WHERE circle_id IN ({ids})"
+    ") AS ranked WHERE place <= {p0} ORDER BY circle_id, place"
+)
