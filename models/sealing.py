@@ -42,25 +42,29 @@ def row_aad(table: str, row_id: uuid.UUID | str, field: str) -> bytes:
     return f"{table}|{row_id}|{field}".encode()
 
 
-def _encrypt(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+def _aead(key: bytes | AESGCM) -> AESGCM:
+    return key if isinstance(key, AESGCM) else AESGCM(key)
+
+
+def _encrypt(key: bytes | AESGCM, plaintext: bytes, aad: bytes) -> bytes:
     nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+    return nonce + _aead(key).encrypt(nonce, plaintext, aad)
 
 
-def _decrypt(key: bytes, blob: bytes, aad: bytes) -> bytes:
+def _decrypt(key: bytes | AESGCM, blob: bytes, aad: bytes) -> bytes:
     if len(blob) <= NONCE_BYTES:
         raise SealError("ciphertext too short")
     try:
-        return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+        return _aead(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
     except InvalidTag as exc:
         raise SealError("ciphertext does not open") from exc
 
 
-def wrap_key(master_key: bytes, owner: str, data_key: bytes) -> bytes:
+def wrap_key(master_key: bytes | AESGCM, owner: str, data_key: bytes) -> bytes:
     return _encrypt(master_key, data_key, b"cip-data-key|" + owner.encode())
 
 
-def unwrap_key(master_key: bytes, owner: str, wrapped: bytes) -> bytes:
+def unwrap_key(master_key: bytes | AESGCM, owner: str, wrapped: bytes) -> bytes:
     return _decrypt(master_key, wrapped, b"cip-data-key|" + owner.encode())
 
 
@@ -70,9 +74,10 @@ class Sealer:
     def __init__(self, master_key: bytes, clock: Clock) -> None:
         if len(master_key) != KEY_BYTES:
             raise ValueError("the master key must be 32 bytes")
-        self._master = master_key
+        self._master = AESGCM(master_key)
         self._clock = clock
-        self._keys: dict[str, bytes] = {}
+        # Unwrapped data keys, ready to use (a page opens a hundred texts under a few keys).
+        self._keys: dict[str, AESGCM] = {}
 
     async def create_key(self, owner: str) -> None:
         data_key = AESGCM.generate_key(bit_length=256)
@@ -81,15 +86,15 @@ class Sealer:
             wrapped=wrap_key(self._master, owner, data_key),
             created_on=self._clock.today(),
         )
-        self._keys[owner] = data_key
+        self._keys[owner] = AESGCM(data_key)
 
-    async def _key(self, owner: str) -> bytes:
+    async def _key(self, owner: str) -> AESGCM:
         key = self._keys.get(owner)
         if key is None:
             row = await DataKey.get_or_none(owner=owner)
             if row is None:
                 raise SealError("no data key for this owner")
-            key = unwrap_key(self._master, owner, bytes(row.wrapped))
+            key = AESGCM(unwrap_key(self._master, owner, bytes(row.wrapped)))
             self._keys[owner] = key
         return key
 
@@ -100,7 +105,8 @@ class Sealer:
             return
         rows = await statements.select(KEYS, missing, connection=_keystore())
         for row in rows:
-            self._keys[row["owner"]] = unwrap_key(self._master, row["owner"], bytes(row["wrapped"]))
+            owner, wrapped = row["owner"], bytes(row["wrapped"])
+            self._keys[owner] = AESGCM(unwrap_key(self._master, owner, wrapped))
 
     async def seal(self, owner: str, aad: bytes, text: str) -> bytes:
         return _encrypt(await self._key(owner), text.encode(), aad)
