@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from tortoise import connections
 from tortoise.models import Model
 
 from bench import names
@@ -369,6 +370,11 @@ async def seed(settings: Settings, plan: SeedPlan, say: Callable[[str], None]) -
     await gen.join_pool()
     await gen.holds_asks_threads()
     await gen.aggregates()
+    # Planner statistics, as autovacuum gathers them soon after a bulk load in production;
+    # without them PostgreSQL plans the first reads of a fresh million-row table blind.
+    say("analyze")
+    for name in {"default", DataKey._meta.default_connection}:
+        await connections.get(str(name)).execute_script("ANALYZE")
     return gen.counts
 
 
