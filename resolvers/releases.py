@@ -9,8 +9,9 @@ over the window ``asOf - windowDays + 1 .. asOf`` (or over the week). Coordinato
 the ISO weeks that lie wholly inside the window.
 
 Only one worker computes a release: on PostgreSQL a transaction-scoped advisory lock on the
-release's key, then a re-read; on SQLite transactions are serialised by the connection. The
-unique row (neighbourhood, week, window) is the backstop either way.
+release's key, then a re-read; on SQLite the computing transaction begins IMMEDIATE (it holds
+the database's write lock, so another process waits, then re-reads). The unique row
+(neighbourhood, week, window) is the backstop either way.
 """
 
 from __future__ import annotations

@@ -70,12 +70,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     base = f"http://{args.host}:{args.port}"
     print(f"cip: serving {settings.env} on {_describe_db(settings.database_url)}")
     print(f"cip: GraphiQL at {base}/graphql (paste a token from `cip token` into Headers)")
-    if args.workers > 1 and settings.database_url.startswith("sqlite://"):
-        print(
-            "cip: warning: several workers on one SQLite file can refuse concurrent writes "
-            "('database is locked'); use one worker, or PostgreSQL (CIP_DATABASE_URL)",
-            file=sys.stderr,
-        )
     uvicorn.run("subgraph.asgi:app_factory", **uvicorn_options(args, settings))
     return 0
 
