@@ -10,17 +10,20 @@ from typing import Any
 
 def table(payload: dict[str, Any]) -> str:
     lines = [
-        "| backend | target | scenario | c | req/s | p50 ms | p99 ms | SQL/request | errors |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| backend | target | scenario | c | req/s | rounds req/s | p50 ms | p99 ms "
+        "| SQL/request | errors |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for result in payload["results"]:
         for f in result["figures"]:
             sql = "-" if f["sql_min"] is None else f"{f['sql_min']}..{f['sql_max']}"
             if f["sql_min"] == f["sql_max"] and f["sql_min"] is not None:
                 sql = str(f["sql_min"])
+            rounds = ", ".join(str(r) for r in f.get("rounds_rps", [])) or "-"
             lines.append(
                 f"| {f['backend']} | {f['target']} | {f['scenario']} | {f['concurrency']} "
-                f"| {f['rps']} | {f['p50_ms']} | {f['p99_ms']} | {sql} | {f['errors']} |"
+                f"| {f['rps']} | {rounds} | {f['p50_ms']} | {f['p99_ms']} | {sql} "
+                f"| {f['errors']} |"
             )
     lines += [
         "",
@@ -34,7 +37,24 @@ def table(payload: dict[str, Any]) -> str:
             f"| {r['backend']} | {r['seed_seconds']} | {r['first_release_ms']} "
             f"| {r['release_all_seconds']} | {r['peak_rss_mb']} / {r['raw_peak_rss_mb']} | {cpu} |"
         )
+    ratios = [
+        f"- {r['backend']} {f['scenario']} c={f['concurrency']}: CIP {f['rps']} req/s, raw "
+        f"{limit} req/s: {f['rps'] / limit:.0%}"
+        for r in payload["results"]
+        for f in r["figures"]
+        if f["target"] == "cip"
+        and (limit := _raw_rps(r["figures"], f["scenario"], f["concurrency"])) is not None
+    ]
+    if ratios:
+        lines += ["", "CIP as a share of the raw endpoint's requests/s (medians):", "", *ratios]
     return "\n".join(lines) + "\n"
+
+
+def _raw_rps(figures: list[dict[str, Any]], scenario: str, concurrency: int) -> float | None:
+    for f in figures:
+        if f["target"] == "raw" and (f["scenario"], f["concurrency"]) == (scenario, concurrency):
+            return float(f["rps"])
+    return None
 
 
 def main() -> None:

@@ -17,3 +17,36 @@ def test_scale_and_flags_make_the_plan() -> None:
     small = plan_from(build_parser().parse_args(["bench", "run"]))
     assert small.neighborhoods * small.circles_per_neighborhood == 200
     assert small.members_per_circle == SeedPlan().members_per_circle
+
+
+def test_the_report_tables_rounds_and_ratios() -> None:
+    from bench.report import table
+
+    def figure(target: str, rps: float, rounds: list[float]) -> dict[str, object]:
+        return {
+            "backend": "postgres",
+            "target": target,
+            "scenario": "myCircles",
+            "concurrency": 16,
+            "rps": rps,
+            "rounds_rps": rounds,
+            "p50_ms": 1.0,
+            "p99_ms": 2.0,
+            "sql_min": 5 if target == "cip" else None,
+            "sql_max": 5 if target == "cip" else None,
+            "errors": 0,
+        }
+
+    result = {
+        "backend": "postgres",
+        "seed_seconds": 1.0,
+        "first_release_ms": 40.0,
+        "release_all_seconds": None,
+        "peak_rss_mb": [80.0],
+        "raw_peak_rss_mb": [50.0],
+        "cpu_ms": {},
+        "figures": [figure("cip", 90.0, [80.0, 90.0, 95.0]), figure("raw", 200.0, [200.0])],
+    }
+    text = table({"results": [result]})
+    assert "| postgres | cip | myCircles | 16 | 90.0 | 80.0, 90.0, 95.0 | 1.0 | 2.0 | 5 | 0 |" in text
+    assert "- postgres myCircles c=16: CIP 90.0 req/s, raw 200.0 req/s: 45%" in text
