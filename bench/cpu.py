@@ -2,7 +2,8 @@
 
 HTTP figures on a shared 2-core machine measure the queue for the CPU as much as CIP; the
 process's own CPU time per request does not depend on what else runs. Both sides read the
-same seeded database, as the same probe member, and produce the same JSON (serialised here).
+same seeded database, as the same probe member, and must produce the same JSON (checked first:
+a raw endpoint that answers less would make the ratio meaningless).
 """
 
 from __future__ import annotations
@@ -79,6 +80,15 @@ async def measure_cpu(settings: Settings, per_round: int = 20) -> dict[str, floa
         async def raw_one() -> str:
             return json.dumps({"data": {"circle": (await raw.circles(me, one["id"]))[0]}})
 
+        for name, ours, limit in (
+            ("myCircles", await cip(MY_CIRCLES, {}), await raw_mine()),
+            ("circle(id)", await cip(CIRCLE, one), await raw_one()),
+        ):
+            if json.loads(ours) != json.loads(limit):
+                raise SystemExit(
+                    f"cip: the raw endpoint answers {name} differently from CIP; "
+                    "fix bench/raw.py before comparing them"
+                )
         return {
             "cip myCircles": await cpu_ms(lambda: cip(MY_CIRCLES, {}), per_round),
             "raw myCircles": await cpu_ms(raw_mine, per_round),

@@ -69,13 +69,18 @@ class SqliteStore(Store):
 
     async def fetch(self, sql: str, args: Sequence[Any], ids: Sequence[str]) -> list[Row]:
         assert self.conn is not None
-        return [dict(r) for r in self.conn.execute(self._sql(sql, ids), [*args, *ids])]
+        rows = self.conn.execute(self._sql(sql, ids), [*_text(args), *ids])
+        return [dict(r) for r in rows]
 
     async def execute(self, sql: str, args: Sequence[Any], ids: Sequence[str]) -> None:
         assert self.conn is not None
-        # Dates as text, as Tortoise stores them (sqlite3's default date adapter is deprecated).
-        values = [a.isoformat() if hasattr(a, "isoformat") else a for a in args]
-        self.conn.execute(self._sql(sql, ids), [*ids, *values])
+        self.conn.execute(self._sql(sql, ids), [*ids, *_text(args)])
+
+
+def _text(args: Sequence[Any]) -> list[Any]:
+    """Dates as text, as Tortoise stores them (sqlite3's default date adapter is deprecated).
+    Positional ``?``: the statements put their ``$x`` parameters where these orders hold."""
+    return [a.isoformat() if hasattr(a, "isoformat") else a for a in args]
 
 
 class PostgresStore(Store):
@@ -124,6 +129,10 @@ KEYS = "SELECT owner, wrapped FROM cip_data_key WHERE owner IN ({ids})"
 MEMBERS = (
     "SELECT id, circle_id, member, role, name_sealed FROM cip_circle_member"
     " WHERE circle_id IN ({ids}) ORDER BY joined_on, id"
+)
+EXPIRED = (
+    "SELECT DISTINCT circle_id FROM cip_circle_update WHERE expires_on <= $x"
+    " AND circle_id IN ({ids})"
 )
 PURGE = "DELETE FROM cip_circle_update WHERE circle_id IN ({ids}) AND expires_on <= $x"
 FIRST = 20  # updates(first: 20), as the scenarios ask
@@ -196,7 +205,9 @@ class Raw:
         for found in members.values():
             found.sort(key=lambda m: m["role"] != "FACILITATOR")
         today = self.clock.today()
-        await self.store.execute(PURGE, [today], ids)
+        expired = [str(r["circle_id"]) for r in await self.store.fetch(EXPIRED, [today], ids)]
+        if expired:
+            await self.store.execute(PURGE, [today], expired)
         updates: dict[str, list[Row]] = defaultdict(list)
         for u in await self.store.fetch(UPDATES, [], ids):
             updates[str(u["circle_id"])].append(u)

@@ -106,7 +106,11 @@ async def members_of(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> list[
 
 async def purge_updates(circle_ids: Sequence[uuid.UUID], today: dt.date) -> None:
     """Expired updates are deleted, not hidden, whenever a read touches their circle."""
-    if await statements.execute(sql.PURGE_UPDATES, list(set(circle_ids)), [today]):
+    expired = await statements.select(sql.EXPIRED_UPDATES, list(set(circle_ids)), [today])
+    if not expired:
+        return
+    ids = [statements.as_uuid(r["circle_id"]) for r in expired]
+    if await statements.execute(sql.PURGE_UPDATES, ids, [today]):
         await db.scrub_deleted()
 
 
@@ -161,7 +165,8 @@ async def rota_of(
     today = ctx.clock.today()
     oldest = today - dt.timedelta(days=ctx.policy.update_ttl_days)
     circle_ids = list({c for c, _, _ in keys})
-    if await RotaSlot.filter(circle_id__in=circle_ids, on__lt=oldest).delete():
+    past = RotaSlot.filter(circle_id__in=circle_ids, on__lt=oldest)
+    if await past.exists() and await past.delete():  # look first: see EXPIRED_UPDATES
         await db.scrub_deleted()
     await _preload(ctx, circle_ids)
     ranges: dict[tuple[dt.date, dt.date | None], list[uuid.UUID]] = defaultdict(list)

@@ -20,7 +20,14 @@ MEMBERS = (
     " WHERE circle_id IN ({ids}) ORDER BY joined_on, id"
 )
 
-# Expired updates are deleted, not hidden, whenever a read touches their circle.
+# Expired updates are deleted, not hidden, whenever a read touches their circle. A read looks
+# first (no lock) and deletes only when there is something to delete: a DELETE takes the
+# database's write lock even when it matches nothing, and on SQLite every page view of every
+# worker then queued for that lock.
+EXPIRED_UPDATES = (
+    "SELECT DISTINCT circle_id FROM cip_circle_update"
+    " WHERE circle_id IN ({ids}) AND expires_on <= {p0}"
+)
 PURGE_UPDATES = "DELETE FROM cip_circle_update WHERE circle_id IN ({ids}) AND expires_on <= {p0}"
 
 # The newest updates of each circle, at most {p0} each: the rows a page shows, never every

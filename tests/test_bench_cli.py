@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from bench.cli import plan_from
 from bench.seed import SeedPlan
 from subgraph.cli import build_parser
+
+CIP = [sys.executable, "-c", "from subgraph.cli import main; main()"]
 
 
 def test_scale_and_flags_make_the_plan() -> None:
@@ -51,3 +59,18 @@ def test_the_report_tables_rounds_and_ratios() -> None:
     row = "| postgres | cip | myCircles | 16 | 90.0 | 80.0, 90.0, 95.0 | 1.0 | 2.0 | 5 | 0 |"
     assert row in text
     assert "- postgres myCircles c=16: CIP 90.0 req/s, raw 200.0 req/s: 45%" in text
+
+
+def test_the_raw_endpoint_answers_exactly_what_cip_answers(tmp_path: Path) -> None:
+    """`cip bench cpu` refuses to compare when bench/raw.py's JSON differs from CIP's for
+    myCircles or circle(id): a raw endpoint doing less would flatter nobody but itself."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIP_")}
+    env |= {"CIP_DATA_DIR": str(tmp_path), "CIP_DATABASE_URL": f"sqlite://{tmp_path}/b.sqlite3"}
+    seeded = subprocess.run(
+        [*CIP, "bench", "seed", "--scale", "tiny"], env=env, capture_output=True, text=True
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    measured = subprocess.run([*CIP, "bench", "cpu"], env=env, capture_output=True, text=True)
+    assert measured.returncode == 0, measured.stdout + measured.stderr
+    figures = json.loads(measured.stdout.strip().splitlines()[-1])
+    assert set(figures) == {"cip myCircles", "raw myCircles", "cip circle(id)", "raw circle(id)"}
