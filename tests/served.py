@@ -7,6 +7,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -109,3 +110,25 @@ def cip_serve(env: Mapping[str, str], log_path: Path, workers: int = 1) -> Itera
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=10)
+
+
+@dataclass
+class ServedProcess:
+    base: str
+    output: str = ""
+
+
+@contextmanager
+def serve_process(env: Mapping[str, str]) -> Iterator[ServedProcess]:
+    """`cip_serve` with its log in a temporary file: ``.base`` while the block runs, the
+    server's whole output in ``.output`` once it has ended."""
+    with tempfile.TemporaryDirectory(prefix="cip-serve-") as tmp:
+        log = Path(tmp) / "serve.log"
+        served = ServedProcess("")
+        try:
+            with cip_serve(env, log) as running:
+                served.base = running.base_url
+                yield served
+        finally:
+            if log.exists():
+                served.output = log.read_text(errors="replace")

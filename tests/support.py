@@ -10,13 +10,9 @@ import shutil
 import socket
 import sqlite3
 import subprocess
-import sys
-import tempfile
 import threading
-import time
 import uuid
-from collections.abc import Coroutine, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -256,51 +252,3 @@ class LiveServer:
             check=True,
             capture_output=True,
         ).stdout
-
-
-CIP_COMMAND = [sys.executable, "-c", "from subgraph.cli import main; main()"]
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclass
-class ServedProcess:
-    base: str
-    output: str = ""
-
-
-@contextmanager
-def serve_process(env: Mapping[str, str]) -> Iterator[ServedProcess]:
-    """A real `cip serve` process on a free loopback port, ready when /readyz answers 200.
-
-    Its output (stdout and stderr) is in ``.output`` once the block has ended. It goes to a
-    file, not a pipe: one log line per request would fill a pipe nobody reads and block the
-    server."""
-    port = free_port()
-    with tempfile.TemporaryFile(mode="w+") as log:
-        proc = subprocess.Popen(
-            [*CIP_COMMAND, "serve", "--port", str(port)],
-            env=dict(env),
-            cwd=PROJECT_ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        served = ServedProcess(f"http://127.0.0.1:{port}")
-        try:
-            for _ in range(300):
-                try:
-                    if httpx.get(f"{served.base}/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
-            else:
-                proc.kill()
-                proc.wait(30)
-                log.seek(0)
-                raise AssertionError(f"cip serve did not start:\n{log.read()}")
-            yield served
-        finally:
-            proc.terminate()
-            proc.wait(30)
-            log.seek(0)
-            served.output = log.read()

@@ -11,7 +11,8 @@ import httpx
 
 from models import metrics
 from tests.circles import JOIN, LEAVE, add_member, coordinator, form, invite, member, metric_sum
-from tests.support import LiveServer, serve_process
+from tests.served import serve_process
+from tests.support import LiveServer
 
 JOINERS = 12
 

@@ -18,7 +18,7 @@ import jwt
 import pytest
 
 from tests.jwks import jwks_for, make_keys, sign
-from tests.support import serve_process
+from tests.served import serve_process
 
 CIP = [sys.executable, "-c", "from subgraph.cli import main; main()"]
 ROOT = Path(__file__).resolve().parent.parent

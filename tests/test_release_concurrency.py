@@ -17,7 +17,8 @@ import pytest
 from auth.viewer import COORDINATOR
 from models import metrics as m
 from tests.aggregates_support import TODAY, VIEW, WEEKS, actions, frozen_on, gauge
-from tests.support import LiveServer, serve_process
+from tests.served import serve_process
+from tests.support import LiveServer
 
 CIP = [sys.executable, "-c", "from subgraph.cli import main; main()"]
 
