@@ -4,8 +4,12 @@ the database and the workers' memory compared before and after.
 
     python -m tests.load.run --seconds 60        # prints the figures as JSON
 
-Every request loop stops by itself at the deadline. Intended errors: NOT_FOUND when two
-coordinators race to take the same ask (one wins). Anything else is an error.
+Every request loop stops by itself at the deadline. The data stays about the same size, as in
+a neighbourhood over a minute: members withdraw their oldest ask when they have more than
+ASKS_KEPT open, coordinators close a hold when they hold more than HOLDS_KEPT; otherwise every
+list read would grow with the run, and so the memory its answers take, whatever the server
+does. Intended errors: NOT_FOUND when two coordinators race to take the same ask, or an asker
+withdraws an ask a coordinator takes at the same moment (one wins). Anything else is an error.
 """
 
 from __future__ import annotations
@@ -30,11 +34,14 @@ from tests.support import FreshPostgres, dev_env
 
 COORDINATOR = "cip:coordinator"
 NEIGHBORHOODS = ("load-a", "load-b", "load-c", "load-d")
-INTENDED = {("takeSupportAsk", "NOT_FOUND")}
+INTENDED = {("takeSupportAsk", "NOT_FOUND"), ("withdrawSupportAsk", "NOT_FOUND")}
+ASKS_KEPT = 3  # open asks a member keeps
+HOLDS_KEPT = 20  # holds a coordinator keeps
 
 ASK = """mutation($n: ID!) {
   askForSupport(neighborhood: $n, note: "the boiler broke again") { id } }"""
 MY_ASKS = "{ mySupportAsks { id note } }"
+WITHDRAW = "mutation($id: ID!) { withdrawSupportAsk(id: $id) }"
 SCOPE = "{ careScope { isNot canHold } }"
 FORM = """mutation($n: ID!) { formCircle(input: {neighborhood: $n, focus: "Moving house",
   displayName: "Sam", role: FOCUS}) { id } }"""
@@ -42,6 +49,7 @@ POST = """mutation($id: ID!) { postCircleUpdate(circleId: $id, body: "Soup on Tu
 CIRCLE = "query($id: ID!) { circle(id: $id) { id status updates(first: 5) { body } } }"
 OPEN_HOLD = "mutation($n: ID!) { openCareHold(neighborhood: $n) { id } }"
 MY_HOLDS = "{ myCareHolds { id daysOpen } }"
+CLOSE_HOLD = "mutation($id: ID!) { closeCareHold(id: $id) }"
 ASKS = "query($n: ID!) { supportAsks(neighborhood: $n) { id note } }"
 TAKE = "mutation($id: ID!) { takeSupportAsk(id: $id) { id } }"
 VIEW = """query($n: ID!) { careCoordinationView(neighborhood: $n) {
@@ -130,7 +138,14 @@ async def member(
         elif roll < 0.6:
             await call(client, tally, "circle", CIRCLE, {"id": circle}, token)
         elif roll < 0.8:
-            await call(client, tally, "mySupportAsks", MY_ASKS, {}, token)
+            data = await call(client, tally, "mySupportAsks", MY_ASKS, {}, token)
+            mine = data["mySupportAsks"] if data else []
+            if len(mine) > ASKS_KEPT:  # newest first: withdraw the oldest
+                oldest = mine[-1]["id"]
+                if await call(client, tally, "withdrawSupportAsk", WITHDRAW, {"id": oldest}, token):
+                    tally.writes["asks_withdrawn"] += 1
+                    if oldest in pool:
+                        pool.remove(oldest)
         else:
             await call(client, tally, "careScope", SCOPE, {}, token)
 
@@ -154,7 +169,13 @@ async def coordinator(
         elif roll < 0.5:
             await call(client, tally, "supportAsks", ASKS, {"n": nbh}, token)
         elif roll < 0.75:
-            await call(client, tally, "myCareHolds", MY_HOLDS, {}, token)
+            data = await call(client, tally, "myCareHolds", MY_HOLDS, {}, token)
+            held = data["myCareHolds"] if data else []
+            if len(held) > HOLDS_KEPT:
+                if await call(
+                    client, tally, "closeCareHold", CLOSE_HOLD, {"id": held[0]["id"]}, token
+                ):
+                    tally.writes["holds_closed"] += 1
         else:
             await call(client, tally, "careCoordinationView", VIEW, {"n": nbh}, token)
 
@@ -213,8 +234,8 @@ async def database_counts(url: str) -> dict[str, int]:
 def reconcile(writes: Counter[str], db: dict[str, int]) -> list[str]:
     """Every acknowledged write is in the database, and nothing else is."""
     expected = {
-        "asks_left": writes["asks"] - writes["asks_taken"],
-        "holds": writes["holds_opened"] + writes["asks_taken"],
+        "asks_left": writes["asks"] - writes["asks_taken"] - writes["asks_withdrawn"],
+        "holds": writes["holds_opened"] + writes["asks_taken"] - writes["holds_closed"],
         "circles": writes["circles"],
         "updates": writes["updates"],
         "ask_opened_rows": writes["asks"],
