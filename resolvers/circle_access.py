@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from models import metrics
+from models import metrics, statements
 from models.circles import Circle, CircleMember
 from models.errors import NotFound
 from models.sealing import Sealer, owner_of, row_aad
@@ -131,21 +133,38 @@ async def lock_circle(circle_id: uuid.UUID) -> Circle:
 
 
 async def circle_view(ctx: CareContext, circle: Circle, member: CircleMember) -> CircleView:
-    focus = await unseal(ctx.sealer, circle.id, CIRCLE, circle.id, "focus", circle.focus_sealed)
+    return await circle_view_of_row(
+        ctx,
+        {
+            "id": circle.id,
+            "neighborhood": circle.neighborhood,
+            "status": circle.status,
+            "focus_sealed": circle.focus_sealed,
+            "rhythm_sealed": circle.rhythm_sealed,
+            "formed_on": circle.formed_on,
+            "role": member.role,
+            "member_id": member.id,
+        },
+    )
+
+
+async def circle_view_of_row(ctx: CareContext, row: Mapping[str, Any]) -> CircleView:
+    """The caller's view of a circle from its row and their membership's id and role, as the
+    models or the page's hand-written statement (circle_statements.CIRCLES) give them."""
+    cid = statements.as_uuid(row["id"])
+    focus = await unseal(ctx.sealer, cid, CIRCLE, cid, "focus", bytes(row["focus_sealed"]))
     rhythm = None
-    if circle.rhythm_sealed is not None:
-        rhythm = await unseal(
-            ctx.sealer, circle.id, CIRCLE, circle.id, "rhythm", circle.rhythm_sealed
-        )
+    if row["rhythm_sealed"] is not None:
+        rhythm = await unseal(ctx.sealer, cid, CIRCLE, cid, "rhythm", bytes(row["rhythm_sealed"]))
     return CircleView(
-        id=circle.id,
-        neighborhood=circle.neighborhood,
+        id=cid,
+        neighborhood=row["neighborhood"],
         focus=focus,
-        status=Status(circle.status),
-        my_role=Role(member.role),
-        my_member_id=member.id,
+        status=Status(row["status"]),
+        my_role=Role(row["role"]),
+        my_member_id=statements.as_uuid(row["member_id"]),
         rhythm=rhythm,
-        formed_on=circle.formed_on,
+        formed_on=statements.as_date(row["formed_on"]),
     )
 
 

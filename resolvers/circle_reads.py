@@ -18,7 +18,6 @@ from models.circles import RotaSlot
 from models.errors import NotFound
 from resolvers import circle_statements as sql
 from resolvers.circle_access import (
-    CIRCLE,
     MEMBER,
     SLOT,
     UPDATE,
@@ -26,11 +25,11 @@ from resolvers.circle_access import (
     MemberView,
     SlotView,
     UpdateView,
+    circle_view_of_row,
     key_owner,
     unseal,
 )
 from resolvers.circle_rules import Role, parse_id
-from resolvers.circle_status import Status
 from resolvers.context import CareContext
 
 RotaKey = tuple[uuid.UUID, dt.date, dt.date | None]
@@ -42,26 +41,8 @@ async def _preload(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> None:
 
 
 async def _circle_views(ctx: CareContext, rows: list[dict[str, Any]]) -> list[CircleView]:
-    ids = [statements.as_uuid(r["id"]) for r in rows]
-    await _preload(ctx, ids)
-    views = []
-    for cid, r in zip(ids, rows, strict=True):
-        rhythm = r["rhythm_sealed"]
-        views.append(
-            CircleView(
-                id=cid,
-                neighborhood=r["neighborhood"],
-                focus=await unseal(ctx.sealer, cid, CIRCLE, cid, "focus", bytes(r["focus_sealed"])),
-                status=Status(r["status"]),
-                my_role=Role(r["role"]),
-                my_member_id=statements.as_uuid(r["member_id"]),
-                rhythm=None
-                if rhythm is None
-                else await unseal(ctx.sealer, cid, CIRCLE, cid, "rhythm", bytes(rhythm)),
-                formed_on=statements.as_date(r["formed_on"]),
-            )
-        )
-    return views
+    await _preload(ctx, [statements.as_uuid(r["id"]) for r in rows])
+    return [await circle_view_of_row(ctx, r) for r in rows]
 
 
 async def my_circles(ctx: CareContext) -> list[CircleView]:
