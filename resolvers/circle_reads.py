@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from models import db, statements
@@ -95,12 +95,10 @@ async def purge_updates(circle_ids: Sequence[uuid.UUID], today: dt.date) -> None
         await db.scrub_deleted()
 
 
-def _member_in(members: Sequence[MemberView], member_id: object) -> MemberView | None:
-    """The member with this local id; None when there is none or they have left."""
-    if member_id is None:
-        return None
-    wanted = statements.as_uuid(member_id)
-    return next((m for m in members if m.id == wanted), None)
+def _by_id(members: Members, circle_id: uuid.UUID) -> Callable[[Any], MemberView | None]:
+    """The circle's member with a given local id: None for no id, or once they have left."""
+    found = {m.id: m for m in members.get(circle_id, ())}
+    return lambda member_id: None if member_id is None else found.get(statements.as_uuid(member_id))
 
 
 async def updates_of(
@@ -118,9 +116,10 @@ async def updates_of(
     await _preload(ctx, circle_ids)
     result: list[list[UpdateView]] = []
     for cid, first in keys:
+        author = _by_id(members, cid)
         views = []
         for r in by_circle.get(cid, [])[:first]:
-            uid = uuid.UUID(str(r["id"]))
+            uid = statements.as_uuid(r["id"])
             views.append(
                 UpdateView(
                     id=uid,
@@ -128,7 +127,7 @@ async def updates_of(
                     body=await unseal(
                         ctx.sealer, cid, UPDATE, uid, "body", bytes(r["body_sealed"])
                     ),
-                    author=_member_in(members.get(cid, ()), r["author_id"]),
+                    author=author(r["author_id"]),
                     posted_on=statements.as_date(r["posted_on"]),
                     expires_on=statements.as_date(r["expires_on"]),
                 )
@@ -153,6 +152,7 @@ async def rota_of(
     ranges: dict[tuple[dt.date, dt.date | None], list[uuid.UUID]] = defaultdict(list)
     for cid, start, end in keys:
         ranges[(start, end)].append(cid)
+    holder = {cid: _by_id(members, cid) for cid in circle_ids}
     found: dict[RotaKey, list[SlotView]] = defaultdict(list)
     for (start, end), cids in ranges.items():
         query = RotaSlot.filter(circle_id__in=list(set(cids)), on__gte=start)
@@ -161,15 +161,15 @@ async def rota_of(
         for r in await query.order_by("on", "id").values(
             "id", "circle_id", "on", "task_sealed", "holder_id"
         ):
-            cid = uuid.UUID(str(r["circle_id"]))
-            sid = uuid.UUID(str(r["id"]))
+            cid = statements.as_uuid(r["circle_id"])
+            sid = statements.as_uuid(r["id"])
             found[(cid, start, end)].append(
                 SlotView(
                     id=sid,
                     circle_id=cid,
                     on=r["on"],
                     task=await unseal(ctx.sealer, cid, SLOT, sid, "task", r["task_sealed"]),
-                    holder=_member_in(members.get(cid, ()), r["holder_id"]),
+                    holder=holder[cid](r["holder_id"]),
                 )
             )
     return [found.get(k, []) for k in keys]

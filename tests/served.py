@@ -132,3 +132,10 @@ def serve_process(env: Mapping[str, str]) -> Iterator[ServedProcess]:
         finally:
             if log.exists():
                 served.output = log.read_text(errors="replace")
+
+
+@contextmanager
+def serving(env: Mapping[str, str]) -> Iterator[str]:
+    """`serve_process` when only the base URL is wanted."""
+    with serve_process(env) as served:
+        yield served.base

@@ -9,8 +9,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -18,7 +16,7 @@ import jwt
 import pytest
 
 from tests.jwks import jwks_for, make_keys, sign
-from tests.served import serve_process
+from tests.served import serve_process, serving
 
 CIP = [sys.executable, "-c", "from subgraph.cli import main; main()"]
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,23 +94,15 @@ def test_a_bad_setting_stops_with_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
-@contextmanager
-def serving(env: dict[str, str]) -> Iterator[str]:
-    """`cip serve` in a process of its own; its output afterwards in serving.last_output."""
-    with serve_process(env) as served:
-        yield served.base
-    serving.last_output = served.output  # type: ignore[attr-defined]
-
-
 def test_serve_migrates_prints_graphiql_and_answers_service_sdl(tmp_path: Path) -> None:
     env = clean_env(tmp_path)
-    with serving(env) as base:
-        resp = httpx.post(f"{base}/graphql", json={"query": "{ _service { sdl } }"})
+    with serve_process(env) as served:
+        resp = httpx.post(f"{served.base}/graphql", json={"query": "{ _service { sdl } }"})
         sdl = resp.json()["data"]["_service"]["sdl"]
         assert "https://specs.apollo.dev/federation/v2.9" in sdl
         assert "@key" not in sdl
-        assert httpx.get(f"{base}/readyz").status_code == 200
-    output = serving.last_output  # type: ignore[attr-defined]
+        assert httpx.get(f"{served.base}/readyz").status_code == 200
+    output = served.output
     assert "GraphiQL at http://127.0.0.1:" in output
     assert (tmp_path / "data" / "cip.sqlite3").exists()
     keys = {p.name: p.read_text() for p in (tmp_path / "data").glob("*.key")}
@@ -166,10 +156,10 @@ def test_served_statement_counts_survive_debug_logging_and_print_no_sql(tmp_path
     env = clean_env(tmp_path, CIP_COUNT_SQL="1", CIP_LOG_LEVEL="DEBUG")
     token = run_cip("token", "--sub", "counted-member", env=env).stdout.strip()
     mine = "{ myCircles { id members { id } updates { id author { id } } } }"
-    with serving(env) as base:
+    with serve_process(env) as served:
         answers = [
             httpx.post(
-                f"{base}/graphql",
+                f"{served.base}/graphql",
                 json={"query": mine},
                 headers={"authorization": f"Bearer {token}"},
             )
@@ -178,6 +168,6 @@ def test_served_statement_counts_survive_debug_logging_and_print_no_sql(tmp_path
     for answer in answers:
         assert answer.json() == {"data": {"myCircles": []}}
         assert int(answer.headers["x-cip-sql-statements"]) >= 1
-    output = serving.last_output  # type: ignore[attr-defined]
+    output = served.output
     assert "cip_circle_member" not in output
     assert "SELECT " not in output and "tortoise" not in output

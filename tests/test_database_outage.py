@@ -15,8 +15,9 @@ from typing import Any
 import asyncpg
 import httpx
 
+from tests.served import serving
 from tests.support import POSTGRES_ADMIN_URL, FreshPostgres, run_statements
-from tests.test_cli import clean_env, serving
+from tests.test_cli import clean_env
 from tests.test_master_key import token
 
 FORM = """mutation($input: FormCircleInput!) { formCircle(input: $input) { id focus } }"""

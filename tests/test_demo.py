@@ -8,7 +8,8 @@ import httpx
 
 from subgraph.demo import demo_calls
 from subgraph.settings import load_settings
-from tests.test_cli import clean_env, run_cip, serving
+from tests.served import serving
+from tests.test_cli import clean_env, run_cip
 
 
 def test_demo_seeds_once_and_every_printed_query_answers(tmp_path: Path) -> None:

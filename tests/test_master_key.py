@@ -13,8 +13,9 @@ import pytest
 from auth.devtokens import mint_dev_token
 from models.sealing import SealError, unwrap_key
 from subgraph.settings import decode_key, load_settings, new_key
+from tests.served import serving
 from tests.support import FreshPostgres
-from tests.test_cli import clean_env, run_cip, serving
+from tests.test_cli import clean_env, run_cip
 
 FORM = """
 mutation($input: FormCircleInput!) {

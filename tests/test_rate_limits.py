@@ -22,8 +22,9 @@ from auth.rate_limits import (
 )
 from models.errors import RateLimited
 from subgraph.settings import ConfigError, load_settings, new_key
+from tests.served import serving
 from tests.support import FreshPostgres, LiveServer
-from tests.test_cli import clean_env, serving
+from tests.test_cli import clean_env
 
 JOIN = 'mutation($c: String!) { joinCircle(code: $c, displayName: "Kim") { id } }'
 ACCEPT = "mutation($c: String!) { acceptCareHold(code: $c) { id } }"

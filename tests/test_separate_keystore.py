@@ -8,7 +8,8 @@ from pathlib import Path
 import httpx
 
 from auth.devtokens import mint_dev_token
-from tests.test_cli import clean_env, serving
+from tests.served import serving
+from tests.test_cli import clean_env
 
 FORM = """mutation($i: FormCircleInput!) { formCircle(input: $i) { id } }"""
 UPDATE = """mutation($c: ID!, $b: String!) { postCircleUpdate(circleId: $c, body: $b) { id } }"""

@@ -8,7 +8,8 @@ from pathlib import Path
 import httpx
 
 from auth.devtokens import mint_dev_token
-from tests.test_cli import clean_env, serving
+from tests.served import serve_process
+from tests.test_cli import clean_env
 
 
 def test_serve_logs_json_lines_and_no_secrets_at_debug(tmp_path: Path) -> None:
@@ -20,12 +21,13 @@ def test_serve_logs_json_lines_and_no_secrets_at_debug(tmp_path: Path) -> None:
         neighborhoods=["n-served"], ttl_seconds=600,
     )  # fmt: skip
     ask = 'mutation Ask { askForSupport(neighborhood: "n-served", note: "roof-leak-4411") { id } }'
-    with serving(env) as base:
+    with serve_process(env) as served:
         headers = {"Authorization": f"Bearer {token}"}
-        answer = httpx.post(f"{base}/graphql", json={"query": ask}, headers=headers).json()
+        url = f"{served.base}/graphql"
+        answer = httpx.post(url, json={"query": ask}, headers=headers).json()
         assert "errors" not in answer, answer
-        assert httpx.get(f"{base}/metrics").status_code == 200
-    output: str = serving.last_output  # type: ignore[attr-defined]
+        assert httpx.get(f"{served.base}/metrics").status_code == 200
+    output = served.output
     for value in (token, sub, "roof-leak-4411"):
         assert value not in output
     lines = [json.loads(x) for x in output.splitlines() if x.startswith("{")]
