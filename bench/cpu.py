@@ -22,7 +22,7 @@ from models import db
 from models.clock import Clock
 from models.pseudonym import pseudonym
 from models.sealing import Sealer
-from resolvers.context import CareContext
+from resolvers.request import CareContext
 from schema.build import build_schema
 from subgraph.policy import policy_from
 from subgraph.settings import Settings

@@ -32,7 +32,7 @@ from models.keystore import DataKey
 from models.pseudonym import code_hash, pseudonym
 from models.repair import RepairEntry, RepairParty, RepairThread
 from models.sealing import Sealer, owner_of, row_aad, wrap_key
-from resolvers.circle_access import CIRCLE, MEMBER, UPDATE, key_owner
+from resolvers.circles.sealing import CIRCLE, MEMBER, UPDATE, key_owner
 from subgraph.settings import Settings
 
 FLOWS = [

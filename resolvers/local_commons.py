@@ -20,7 +20,7 @@ import httpx
 
 from models.circles import CircleMember
 from models.errors import BadUserInput, Forbidden, LocalCommonsUnavailable, NotFound
-from resolvers.context import CareContext
+from resolvers.request import CareContext
 
 TITLE_MAX = 120
 DETAILS_MAX = 2000

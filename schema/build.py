@@ -12,17 +12,17 @@ from strawberry.printer import print_schema
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from schema.asks import AskMutation, AskQuery
-from schema.care_view import CareViewQuery
-from schema.circle_fields import CircleMutation, CircleQuery
-from schema.coordinator_support import CoordinatorSupportMutation, CoordinatorSupportQuery
+from schema.aggregates.care_view import CareViewQuery
+from schema.asks_holds.asks import AskMutation, AskQuery
+from schema.asks_holds.holds import HoldMutation, HoldQuery
+from schema.circles.operations import CircleMutation, CircleQuery
 from schema.errors import error_shaping
-from schema.holds import HoldMutation, HoldQuery
 from schema.local_commons import LocalCommonsMutation
 from schema.query_cache import BoundedValidationCache, ShapedParserCache
-from schema.repair import RepairMutation, RepairQuery
-from schema.resources import ResourceMutation, ResourceQuery
+from schema.repair.threads import RepairMutation, RepairQuery
 from schema.scope import ScopeQuery
+from schema.support.coordinator_support import CoordinatorSupportMutation, CoordinatorSupportQuery
+from schema.support.resources import ResourceMutation, ResourceQuery
 
 FEDERATION_VERSION: Literal["2.9"] = "2.9"
 

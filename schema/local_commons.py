@@ -8,8 +8,9 @@ from enum import Enum
 import strawberry
 from strawberry.types import Info
 
-from resolvers import circle_access, local_commons
-from resolvers.context import CareContext
+from resolvers import local_commons
+from resolvers.circles.lookup import membership
+from resolvers.request import CareContext
 from schema.fields import member_mutation
 
 
@@ -58,7 +59,7 @@ async def resolve_raise_steward_alert(
 async def resolve_request_local_commons_help(
     info: Info[CareContext, None], circle_id: strawberry.ID, input: HelpRequestInput
 ) -> HelpRequestReceipt:
-    mine = await circle_access.membership(info.context, str(circle_id))
+    mine = await membership(info.context, str(circle_id))
     receipt = await local_commons.request_local_commons_help(
         info.context, mine.member, input.to_request()
     )

@@ -24,7 +24,7 @@ from models import db
 from models.clock import Clock
 from models.errors import Unauthenticated
 from models.sealing import Sealer
-from resolvers.context import CareContext
+from resolvers.request import CareContext
 from schema.build import build_schema
 from subgraph.gate import Gate, refusal_response
 from subgraph.graphiql import ASSETS_DIR, graphiql_page

@@ -159,7 +159,7 @@ def cmd_export_schema(args: argparse.Namespace) -> int:
 
 def cmd_release(args: argparse.Namespace) -> int:
     from models.clock import Clock
-    from resolvers import releases
+    from resolvers.aggregates import releases
 
     settings = _settings()
     today = Clock(settings.today).today()
@@ -186,7 +186,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 async def _release_all(settings: Settings, as_of: dt.date, today: dt.date) -> tuple[int, int, int]:
     from models import db
-    from resolvers import releases
+    from resolvers.aggregates import releases
 
     await db.open_db(db.tortoise_config(settings.database_url, settings.keystore_url))
     computed = stored = 0
@@ -237,7 +237,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_seed_resources(args: argparse.Namespace) -> int:
     from models import db
-    from resolvers.resource_seed import (
+    from resolvers.support.resource_seed import (
         DEFAULT_FILE,
         ResourceFileError,
         parse_resource_file,

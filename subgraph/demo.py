@@ -19,7 +19,7 @@ from models.circles import Circle
 from models.clock import Clock
 from models.pseudonym import pseudonym
 from models.sealing import Sealer
-from resolvers.context import CareContext
+from resolvers.request import CareContext
 from schema.build import CipSchema, build_schema
 from subgraph.policy import policy_from
 from subgraph.settings import Settings

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from auth.privacy import rounding_key
-from resolvers.context import Policy
+from resolvers.request import Policy
 from subgraph.settings import Settings
 
 

@@ -13,9 +13,9 @@ from auth.guard import FieldRule, authorize, cell_policy, field_neighborhoods
 from auth.privacy import CellPolicy, Shown, keyed_round, rounding_key, show_count, show_rate
 from auth.viewer import AGGREGATE_READ, COORDINATOR, Viewer
 from models.errors import Forbidden
-from resolvers.care_load import Band, Trend, band, gini, my_share, top_two_share, trend
-from resolvers.releases import iso_week, last_complete_week_end, week_end, window_weeks
-from resolvers.signals import SignalInputs, SignalKind, concentrated_weeks, signals
+from resolvers.aggregates.care_load import Band, Trend, band, gini, my_share, top_two_share, trend
+from resolvers.aggregates.releases import iso_week, last_complete_week_end, week_end, window_weeks
+from resolvers.aggregates.signals import SignalInputs, SignalKind, concentrated_weeks, signals
 
 KEY = bytes(range(32))
 COORD_CELLS = CellPolicy(min_cell=5)

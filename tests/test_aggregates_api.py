@@ -12,7 +12,7 @@ import pytest
 from auth.privacy import keyed_round, rounding_key
 from auth.viewer import AGGREGATE_READ, COORDINATOR
 from models import metrics as m
-from resolvers.care_load import gini
+from resolvers.aggregates.care_load import gini
 from tests.aggregates_support import (
     AS_OF,
     SIGNALS,

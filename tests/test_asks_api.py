@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from resolvers.asks import purge_expired
-from resolvers.releases import release
+from resolvers.aggregates.releases import release
+from resolvers.asks_holds.asks import purge_expired
 from tests.care_calls import (
     RANDOM_ID,
     coordinator,

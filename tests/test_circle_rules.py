@@ -8,8 +8,8 @@ import uuid
 import pytest
 
 from models.errors import BadUserInput, Forbidden, InvalidTransition
-from resolvers import circle_rules as rules
-from resolvers.circle_rules import Role
+from resolvers.circles import rules
+from resolvers.circles.rules import Role
 
 TODAY = dt.date(2026, 3, 2)
 

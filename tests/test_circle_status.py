@@ -6,7 +6,7 @@ import pytest
 
 from models import metrics
 from models.errors import InvalidTransition
-from resolvers.circle_status import (
+from resolvers.circles.status import (
     Event,
     Status,
     closed_moves,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from models import metrics
-from resolvers.circle_closing import purge_expired
+from resolvers.circles.closing import purge_expired
 from tests.circles import (
     ADD_SLOT,
     LEAVE,

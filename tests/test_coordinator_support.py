@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from resolvers.wellbeing import is_due
+from resolvers.support.wellbeing import is_due
 from tests.support import LiveServer
 
 CHECK = "{ wellbeingCheck { due lastAnsweredOn prompt } }"

@@ -11,7 +11,7 @@ from auth.directives import AggregateOnly
 from auth.guard import DirectiveGuard, FieldRule, authorize, rule_for
 from auth.viewer import AGGREGATE_READ, ANONYMOUS, COORDINATOR, Viewer
 from models.errors import Forbidden, Unauthenticated
-from resolvers.context import Policy
+from resolvers.request import Policy
 from schema.errors import error_shaping
 from schema.fields import member_field, public_field
 

@@ -15,7 +15,6 @@ from auth.viewer import Viewer
 from models.circles import CircleMember
 from models.errors import BadUserInput, LocalCommonsUnavailable, NotFound
 from models.sealing import Sealer
-from resolvers.context import CareContext, Policy
 from resolvers.local_commons import (
     CREATE_EXCHANGE_REQUEST,
     CREATE_STEWARD_ALERT,
@@ -25,6 +24,7 @@ from resolvers.local_commons import (
     request_local_commons_help,
     steward_alert_variables,
 )
+from resolvers.request import CareContext, Policy
 from tests.federation.fake_local_commons import FakeLocalCommons, Received
 from tests.support import LiveServer, free_port
 

@@ -93,7 +93,7 @@ def test_only_one_request_computes(
 ) -> None:
     """Counts the computations themselves (not only the stored rows): the lock, not the
     unique row, keeps the others waiting until the release is there to read."""
-    from resolvers import releases
+    from resolvers.aggregates import releases
 
     token = seed(server, nbh, sub)
     calls: list[str] = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from models.errors import BadUserInput, Forbidden, InvalidTransition
-from resolvers import repair_rules as rules
-from resolvers.repair_rules import LENSES, Closure, Role, Route, Stage, ThreadState
+from resolvers.repair import rules
+from resolvers.repair.rules import LENSES, Closure, Role, Route, Stage, ThreadState
 
 HARMED, RESPONSIBLE, FACILITATOR = Role.HARMED_PARTY, Role.RESPONSIBLE_PARTY, Role.FACILITATOR
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from resolvers.resource_seed import (
+from resolvers.support.resource_seed import (
     DEFAULT_FILE,
     RESOURCE_KINDS,
     ResourceFileError,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.support import CareResource
-from resolvers.resources_lookup import ROUTE_KINDS, ResourceFacts, resources_for_route
+from resolvers.support.resources_lookup import ROUTE_KINDS, ResourceFacts, resources_for_route
 from tests.care_calls import fresh
 from tests.support import LiveServer
 

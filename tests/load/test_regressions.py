@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.keystore import DataKey
-from resolvers.asks import ask_owner
+from resolvers.asks_holds.asks import ask_owner
 from tests.support import LiveServer
 
 ASK = 'mutation($n: ID!) { askForSupport(neighborhood: $n, note: "the roof") { id } }'

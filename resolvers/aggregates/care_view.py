@@ -1,0 +1,212 @@
+"""Use cases of the aggregate fields: careCoordinationView, careSignals, careWeeks.
+
+Each reads weekly releases (``releases.py`` beside it) and returns plain objects whose counts
+are raw ``Cell``s: the field guard shows them per caller class after the resolver returns.
+Who may ask for which neighbourhood is the guard's business too (``auth/guard.py``); here a
+null ``neighborhoods`` list is narrowed to the caller's own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from models.clock import week_start
+from models.errors import BadUserInput
+from resolvers import care_input
+from resolvers.aggregates import care_load, releases
+from resolvers.aggregates.care_load import Band, Trend
+from resolvers.aggregates.signals import Signal, SignalInputs, signals
+from resolvers.request import CareContext
+
+MAX_WEEKS = 52
+MAX_NEIGHBORHOOD_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A raw count and the seed its keyed rounding uses: neighbourhood, week, metric."""
+
+    raw: int
+    seed: str
+
+
+@dataclass(frozen=True)
+class RateCells:
+    numerator: Cell
+    denominator: Cell
+
+
+@dataclass(frozen=True)
+class CareLoadFacts:
+    coordinators: Cell
+    gini: float | None
+    top_two_share: float | None
+    my_share: float | None
+    trend: Trend
+
+
+@dataclass(frozen=True)
+class CoordinationFacts:
+    neighborhood: str
+    as_of: dt.date
+    window_days: int
+    counts: dict[str, Cell]  # keyed by the contract's field names
+    circle_formation_within_14_days: RateCells
+    hold_pickup_within_7_days: RateCells
+    repair_threads_closed: RateCells
+    care_load: CareLoadFacts
+
+
+@dataclass(frozen=True)
+class WeekFacts:
+    neighborhood: str
+    week_starting: dt.date
+    active_circles: Cell
+    open_holds: Cell
+    circles_formed: Cell
+    repair_threads_closed: Cell
+    load_concentration: Band
+
+
+def check_window(window_days: int) -> None:
+    if window_days not in releases.WINDOWS:
+        raise BadUserInput("windowDays must be 14, 30 or 90.")
+
+
+def check_neighborhood(neighborhood: str) -> None:
+    if not neighborhood or len(neighborhood) > MAX_NEIGHBORHOOD_LENGTH:
+        raise BadUserInput("neighborhood must be an id of 1 to 64 characters.")
+    # Control characters too: PostgreSQL refuses NUL in text (found by the fuzzing run).
+    care_input.neighborhood(neighborhood)
+
+
+class _Seeds:
+    def __init__(self, neighborhood: str, as_of: dt.date) -> None:
+        self._prefix = f"{neighborhood}|{week_start(as_of).isoformat()}|"
+
+    def cell(self, metric: str, raw: Any) -> Cell:
+        return Cell(int(raw), self._prefix + metric)
+
+    def rate(self, metric: str, numerator: Any, denominator: Any) -> RateCells:
+        return RateCells(
+            self.cell(f"{metric}.numerator", numerator),
+            self.cell(f"{metric}.denominator", denominator),
+        )
+
+
+def _trend(payload: dict[str, Any]) -> Trend:
+    return care_load.trend([share for share, _ in payload["weeklyLoad"]])
+
+
+async def _release(
+    ctx: CareContext, neighborhood: str, window_days: int, as_of: dt.date
+) -> dict[str, Any]:
+    payload, _ = await releases.release(neighborhood, as_of, window_days, ctx.clock.today())
+    return payload
+
+
+async def coordination_view(
+    ctx: CareContext, neighborhood: str, window_days: int
+) -> CoordinationFacts:
+    check_window(window_days)
+    check_neighborhood(neighborhood)
+    as_of = releases.last_complete_week_end(ctx.clock.today())
+    payload = await _release(ctx, neighborhood, window_days, as_of)
+    seeds, window, load = _Seeds(neighborhood, as_of), payload["window"], payload["load"]
+    mine: float | None = None
+    if ctx.viewer.subject is not None:
+        # The caller's own data, read for the release's fixed weeks; never stored in it.
+        first, last = releases.window_weeks(as_of, window_days)
+        own = await releases.own_actions(neighborhood, ctx.viewer.subject, first, last)
+        mine = care_load.my_share(own, int(load["actions"]))
+        mine = None if mine is None else round(min(mine, 1.0), releases.DIGITS)
+    return CoordinationFacts(
+        neighborhood=neighborhood,
+        as_of=as_of,
+        window_days=window_days,
+        counts={name: seeds.cell(name, value) for name, value in payload["gauges"].items()},
+        circle_formation_within_14_days=seeds.rate(
+            "circleFormationWithin14Days", window["needCircleWithin14Days"], window["needOpened"]
+        ),
+        hold_pickup_within_7_days=seeds.rate(
+            "holdPickupWithin7Days", window["holdPickedUpWithin7Days"], window["holdOpened"]
+        ),
+        repair_threads_closed=seeds.rate(
+            "repairThreadsClosed", window["repairClosed"], window["repairOpened"]
+        ),
+        care_load=CareLoadFacts(
+            coordinators=seeds.cell("coordinators", load["coordinators"]),
+            gini=load["gini"],
+            top_two_share=load["topTwoShare"],
+            my_share=mine,
+            trend=_trend(payload),
+        ),
+    )
+
+
+async def care_weeks(ctx: CareContext, neighborhood: str, weeks: int) -> list[WeekFacts]:
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise BadUserInput(f"weeks must be between 1 and {MAX_WEEKS}.")
+    check_neighborhood(neighborhood)
+    last = releases.last_complete_week_end(ctx.clock.today())
+    ends = [last - dt.timedelta(days=7 * back) for back in range(weeks - 1, -1, -1)]
+    # Week figures are the same in every window's release; the 14-day one carries them.
+    # Stored releases come in one statement; only missing weeks are computed one by one.
+    window = releases.WINDOWS[0]
+    stored = await releases.stored_many(neighborhood, [week_start(e) for e in ends], window)
+    found = []
+    for as_of in ends:
+        payload = stored.get(week_start(as_of)) or await _release(ctx, neighborhood, window, as_of)
+        seeds, week = _Seeds(neighborhood, as_of), payload["week"]
+        found.append(
+            WeekFacts(
+                neighborhood=neighborhood,
+                week_starting=week_start(as_of),
+                active_circles=seeds.cell("activeCircles", payload["gauges"]["activeCircles"]),
+                open_holds=seeds.cell("openHolds", payload["gauges"]["openHolds"]),
+                circles_formed=seeds.cell("circlesFormed", week["circlesFormed"]),
+                repair_threads_closed=seeds.cell(
+                    "repairThreadsClosed", week["repairThreadsClosed"]
+                ),
+                load_concentration=care_load.band(week["topTwoShare"], int(week["coordinators"])),
+            )
+        )
+    return found
+
+
+async def _signal_neighborhoods(ctx: CareContext, requested: list[str] | None) -> list[str]:
+    if requested is not None:
+        return sorted(set(requested))
+    if ctx.viewer.acts_for(None):  # a "*" token: every neighbourhood that has rows
+        return await releases.neighborhoods_with_rows()
+    return sorted(ctx.viewer.neighborhoods)
+
+
+async def care_signals(
+    ctx: CareContext, neighborhoods: list[str] | None, window_days: int
+) -> list[Signal]:
+    check_window(window_days)
+    for neighborhood in neighborhoods or []:
+        check_neighborhood(neighborhood)
+    as_of = releases.last_complete_week_end(ctx.clock.today())
+    # One floor for every caller, the strictest the service uses, so signals never differ
+    # between a coordinator and an AI-layer client.
+    floor = max(ctx.policy.min_cell_coordinator, ctx.policy.min_cell_ai)
+    found: list[Signal] = []
+    for neighborhood in await _signal_neighborhoods(ctx, neighborhoods):
+        payload = await _release(ctx, neighborhood, window_days, as_of)
+        gauges = payload["gauges"]
+        waiting = int(gauges["holdsWaitingOver7Days"])
+        inputs = SignalInputs(
+            neighborhood=neighborhood,
+            window_days=window_days,
+            weekly_load=[(s, int(n)) for s, n in payload["weeklyLoad"]],
+            trend=_trend(payload),
+            holds_waiting_shown=waiting >= floor,
+            open_needs=int(gauges["openHolds"]) + int(gauges["openSupportAsks"]),
+            circles_formed=int(payload["window"]["circlesFormed"]),
+        )
+        found.extend(signals(inputs))
+    return found

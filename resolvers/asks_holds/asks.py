@@ -1,0 +1,143 @@
+"""Quiet asks for support: seen only by the asker and the neighbourhood's coordinators.
+
+An ask's note is sealed under a key of its own; withdrawing, taking or expiry deletes the row
+and shreds the key. Expired asks are purged on every read path (``purge_expired``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from models import metrics
+from models.errors import NotFound
+from models.holds import SupportAsk
+from models.keystore import DataKey
+from models.sealing import SealError, owner_of, row_aad
+from resolvers import care_input
+from resolvers.request import CareContext, require_coordinator, subject
+
+ASK_TTL_DAYS = 30
+TABLE = "cip_support_ask"
+
+
+@dataclass(frozen=True)
+class AskFacts:
+    id: str
+    neighborhood: str
+    note: str
+    asked_on: dt.date
+    expires_on: dt.date
+    mine: bool
+
+
+def ask_owner(ask_id: uuid.UUID | str) -> str:
+    return owner_of("ask", ask_id)
+
+
+def note_aad(ask_id: uuid.UUID | str) -> bytes:
+    return row_aad(TABLE, ask_id, "note")
+
+
+async def purge_expired(today: dt.date) -> int:
+    """Delete every ask whose expiresOn has come and shred its key; returns how many.
+
+    Runs on every read path of asks; whatever computes releases should run it first. The
+    gauge's -1 is dated on the expiry day itself, whenever the purge happens to run.
+    """
+    purged = 0
+    expired = await SupportAsk.filter(expires_on__lte=today).values_list(
+        "id", "neighborhood", "expires_on"
+    )
+    for ask_id, nbh, expires in expired:
+        async with in_transaction("default"):
+            # Counting the deleted rows keeps two concurrent purges from closing it twice.
+            if await SupportAsk.filter(id=ask_id).delete():
+                # Shredding is deleting the wrapped key; no request's Sealer is needed here.
+                await DataKey.filter(owner=ask_owner(ask_id)).delete()
+                await metrics.record(nbh, expires, metrics.GAUGE_ASKS_OPEN, -1)
+                purged += 1
+    return purged
+
+
+async def ask_for_support(ctx: CareContext, neighborhood: str, note: str) -> AskFacts:
+    nbh = care_input.neighborhood(neighborhood)
+    text = care_input.text(note, "note", care_input.ASK_NOTE_MAX)
+    asker = subject(ctx.viewer)
+    today = ctx.clock.today()
+    ask_id = uuid.uuid4()
+    expires = today + dt.timedelta(days=ASK_TTL_DAYS)
+    async with in_transaction("default"):
+        await ctx.sealer.create_key(ask_owner(ask_id))
+        sealed = await ctx.sealer.seal(ask_owner(ask_id), note_aad(ask_id), text)
+        await SupportAsk.create(
+            id=ask_id,
+            neighborhood=nbh,
+            asker=asker,
+            note_sealed=sealed,
+            asked_on=today,
+            expires_on=expires,
+        )
+        await metrics.record_many(
+            [
+                (nbh, today, metrics.ASK_OPENED, 1),
+                (nbh, today, metrics.NEED_OPENED, 1),
+                (nbh, today, metrics.GAUGE_ASKS_OPEN, 1),
+            ]
+        )
+    return AskFacts(str(ask_id), nbh, text, today, expires, mine=True)
+
+
+async def my_support_asks(ctx: CareContext) -> list[AskFacts]:
+    await purge_expired(ctx.clock.today())
+    rows = await SupportAsk.filter(asker=subject(ctx.viewer)).order_by("-asked_on")
+    return await _open_all(ctx, rows)
+
+
+async def support_asks(ctx: CareContext, neighborhood: str) -> list[AskFacts]:
+    require_coordinator(ctx.viewer, neighborhood)
+    nbh = care_input.neighborhood(neighborhood)
+    await purge_expired(ctx.clock.today())
+    rows = await SupportAsk.filter(neighborhood=nbh).order_by("asked_on")
+    return await _open_all(ctx, rows)
+
+
+async def withdraw_support_ask(ctx: CareContext, ask_id: str) -> bool:
+    await purge_expired(ctx.clock.today())
+    parsed = care_input.parse_id(ask_id)
+    asker = subject(ctx.viewer)
+    async with in_transaction("default"):
+        row = None
+        if parsed is not None:
+            row = await SupportAsk.get_or_none(id=parsed, asker=asker)
+        if row is None or not await SupportAsk.filter(id=row.id).delete():
+            raise NotFound()
+        await ctx.sealer.shred(ask_owner(row.id))
+        await metrics.record(row.neighborhood, ctx.clock.today(), metrics.GAUGE_ASKS_OPEN, -1)
+    return True
+
+
+async def _open_all(ctx: CareContext, rows: list[SupportAsk]) -> list[AskFacts]:
+    await ctx.sealer.preload([ask_owner(r.id) for r in rows])
+    opened: list[AskFacts] = []
+    for r in rows:
+        try:
+            note = await ctx.sealer.open(ask_owner(r.id), note_aad(r.id), r.note_sealed)
+        except SealError:
+            # Taken, withdrawn or purged between the listing and here (its key is shredded):
+            # it no longer exists, so it is not listed. Found by the load test.
+            continue
+        opened.append(
+            AskFacts(
+                id=str(r.id),
+                neighborhood=r.neighborhood,
+                note=note,
+                asked_on=r.asked_on,
+                expires_on=r.expires_on,
+                mine=r.asker == ctx.viewer.subject,
+            )
+        )
+    return opened

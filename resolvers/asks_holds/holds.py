@@ -1,0 +1,193 @@
+"""Care holds: a coordinator's private awareness that someone needs support.
+
+A hold stores its neighbourhood, status, the day it opened, its holder's pseudonym and an
+opaque note from the coordinator's own tool; nothing about whom it is for. Every operation
+needs cip:coordinator; id-based ones find only the caller's own holds in the caller's
+neighbourhoods, so another coordinator's hold answers like a random id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from models import metrics
+from models.errors import InviteInvalid, NotFound
+from models.holds import CareHold, HoldTransfer, SupportAsk
+from resolvers import care_input, one_time_codes
+from resolvers.asks_holds import asks
+from resolvers.request import CareContext, coordinated_filter, require_coordinator, subject
+
+OPEN = "OPEN"
+CIRCLE_FORMED = "CIRCLE_FORMED"
+
+
+@dataclass(frozen=True)
+class HoldFacts:
+    id: str
+    neighborhood: str
+    status: str
+    opened_on: dt.date
+    days_open: int
+    sealed_note: str | None
+
+
+@dataclass(frozen=True)
+class TransferFacts:
+    code: str
+    expires_on: dt.date
+
+
+def _facts(hold: CareHold, today: dt.date) -> HoldFacts:
+    note = bytes(hold.sealed_note).decode("utf-8") if hold.sealed_note is not None else None
+    return HoldFacts(
+        id=str(hold.id),
+        neighborhood=hold.neighborhood,
+        status=hold.status,
+        opened_on=hold.opened_on,
+        days_open=max(0, (today - hold.opened_on).days),
+        sealed_note=note,
+    )
+
+
+async def find_my_hold(ctx: CareContext, hold_id: str) -> CareHold:
+    """The caller's own hold in a neighbourhood they coordinate, or NOT_FOUND (also the
+    lookup for a circle formed from a hold)."""
+    require_coordinator(ctx.viewer)
+    parsed = care_input.parse_id(hold_id)
+    hold = None
+    if parsed is not None:
+        hold = await CareHold.get_or_none(
+            id=parsed, holder=subject(ctx.viewer), **coordinated_filter(ctx.viewer)
+        )
+    if hold is None:
+        raise NotFound()
+    return hold
+
+
+async def open_care_hold(ctx: CareContext, neighborhood: str, sealed_note: str | None) -> HoldFacts:
+    require_coordinator(ctx.viewer, neighborhood)
+    nbh = care_input.neighborhood(neighborhood)
+    note = care_input.sealed_note(sealed_note)
+    holder = subject(ctx.viewer)
+    today = ctx.clock.today()
+    async with in_transaction("default"):
+        hold = await CareHold.create(
+            neighborhood=nbh, status=OPEN, opened_on=today, holder=holder, sealed_note=note
+        )
+        await metrics.record_many(
+            [
+                (nbh, today, metrics.HOLD_OPENED, 1),
+                (nbh, today, metrics.NEED_OPENED, 1),
+                (nbh, today, metrics.GAUGE_HOLDS_OPEN, 1),
+                *metrics.hold_waiting_rows(nbh, today, None),
+            ]
+        )
+        await metrics.count_action(nbh, today, holder)
+    return _facts(hold, today)
+
+
+async def take_support_ask(ctx: CareContext, ask_id: str, sealed_note: str | None) -> HoldFacts:
+    """The ask becomes a hold of the caller's; its text and key are destroyed. The hold's
+    openedOn is the ask's askedOn: the need's age counts from when it was voiced."""
+    require_coordinator(ctx.viewer)
+    note = care_input.sealed_note(sealed_note)
+    today = ctx.clock.today()
+    await asks.purge_expired(today)
+    holder = subject(ctx.viewer)
+    parsed = care_input.parse_id(ask_id)
+    async with in_transaction("default"):
+        ask = None
+        if parsed is not None:
+            ask = await SupportAsk.get_or_none(id=parsed, **coordinated_filter(ctx.viewer))
+        # Counting the deleted row makes a second, concurrent take answer NOT_FOUND.
+        if ask is None or not await SupportAsk.filter(id=ask.id).delete():
+            raise NotFound()
+        await ctx.sealer.shred(asks.ask_owner(ask.id))
+        nbh, asked_on = ask.neighborhood, ask.asked_on
+        hold = await CareHold.create(
+            neighborhood=nbh, status=OPEN, opened_on=asked_on, holder=holder, sealed_note=note
+        )
+        rows = [
+            (nbh, today, metrics.ASK_TO_HOLD, 1),
+            (nbh, today, metrics.GAUGE_ASKS_OPEN, -1),
+            (nbh, today, metrics.HOLD_OPENED, 1),
+            (nbh, today, metrics.GAUGE_HOLDS_OPEN, 1),
+            (nbh, today, metrics.HOLD_PICKED_UP, 1),
+            *metrics.hold_waiting_rows(nbh, asked_on, None),
+        ]
+        if (today - asked_on).days <= metrics.HOLD_WAIT_DAYS:
+            rows.append((nbh, today, metrics.HOLD_PICKED_UP_WITHIN_7D, 1))
+        await metrics.record_many(rows)
+        await metrics.count_action(nbh, today, holder)
+    return _facts(hold, today)
+
+
+async def my_care_holds(ctx: CareContext) -> list[HoldFacts]:
+    require_coordinator(ctx.viewer)
+    today = ctx.clock.today()
+    holds = await CareHold.filter(
+        holder=subject(ctx.viewer), **coordinated_filter(ctx.viewer)
+    ).order_by("opened_on")
+    return [_facts(h, today) for h in holds]
+
+
+async def transfer_care_hold(ctx: CareContext, hold_id: str) -> TransferFacts:
+    """A single-use code for another coordinator; it replaces any earlier code of the hold."""
+    hold = await find_my_hold(ctx, hold_id)
+    today = ctx.clock.today()
+    code, hashed = one_time_codes.new_code()
+    expires = one_time_codes.expires_on(today)
+    async with in_transaction("default"):
+        await HoldTransfer.filter(hold_id=hold.id).delete()
+        await HoldTransfer.create(code_hash=hashed, hold_id=hold.id, expires_on=expires)
+        await metrics.count_action(hold.neighborhood, today, subject(ctx.viewer))
+    return TransferFacts(code=code, expires_on=expires)
+
+
+async def accept_care_hold(ctx: CareContext, code: str) -> HoldFacts:
+    """Another coordinator of the hold's neighbourhood takes it over. Used, expired, unknown
+    codes, and codes the caller cannot accept, all answer INVITE_INVALID."""
+    require_coordinator(ctx.viewer)
+    me = subject(ctx.viewer)
+    today = ctx.clock.today()
+    hashed = one_time_codes.hash_of(code)
+    await HoldTransfer.filter(expires_on__lte=today).delete()  # spent by time: forget them
+    async with in_transaction("default"):
+        transfer = None
+        if hashed is not None:
+            # One query (a join), so a code this caller cannot use costs what an unknown one does.
+            transfer = await HoldTransfer.filter(code_hash=hashed).select_related("hold").first()
+        if transfer is None:
+            raise InviteInvalid()
+        if not one_time_codes.usable(transfer.expires_on, today):
+            raise InviteInvalid()
+        hold = transfer.hold
+        # A code shown to the wrong person is not spent by them: the right one can still use it.
+        if hold.holder == me or not ctx.viewer.coordinates(hold.neighborhood):
+            raise InviteInvalid()
+        if not await HoldTransfer.filter(code_hash=hashed).delete():
+            raise InviteInvalid()
+        await CareHold.filter(id=hold.id).update(holder=me)
+        hold.holder = me
+        await metrics.count_action(hold.neighborhood, today, me)
+    return _facts(hold, today)
+
+
+async def close_care_hold(ctx: CareContext, hold_id: str) -> bool:
+    hold = await find_my_hold(ctx, hold_id)
+    today = ctx.clock.today()
+    nbh = hold.neighborhood
+    async with in_transaction("default"):
+        await HoldTransfer.filter(hold_id=hold.id).delete()
+        if not await CareHold.filter(id=hold.id).delete():
+            raise NotFound()
+        rows = [(nbh, today, metrics.HOLD_CLOSED, 1)]
+        if hold.status == OPEN:
+            rows.append((nbh, today, metrics.GAUGE_HOLDS_OPEN, -1))
+            rows.extend(metrics.hold_waiting_rows(nbh, hold.opened_on, today))
+        await metrics.record_many(rows)
+        await metrics.count_action(nbh, today, subject(ctx.viewer))
+    return True

@@ -1,0 +1,21 @@
+"""Counting a facilitating coordinator's actions for the care-load aggregates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from models import metrics
+from resolvers.circles.rules import Role
+from resolvers.request import CareContext
+
+
+def acts_as_coordinator(ctx: CareContext, role: Role, neighborhood: str) -> bool:
+    """The caller acts as the circle's facilitating coordinator: their actions are counted."""
+    return role is Role.FACILITATOR and ctx.viewer.coordinates(neighborhood)
+
+
+async def count_if_coordinator(
+    ctx: CareContext, role: Role, neighborhood: str, today: dt.date
+) -> None:
+    if ctx.viewer.subject is not None and acts_as_coordinator(ctx, role, neighborhood):
+        await metrics.count_action(neighborhood, today, ctx.viewer.subject)

@@ -1,0 +1,115 @@
+"""formCircle: a new circle, its data key, the former's membership, and what it counts.
+
+A coordinator may form a circle from a care hold they hold: the hold becomes CIRCLE_FORMED
+and counts as picked up, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from models import metrics
+from models.circles import Circle, CircleMember
+from models.errors import BadUserInput, InvalidTransition
+from models.holds import CareHold
+from resolvers.asks_holds import holds
+from resolvers.circles import rules
+from resolvers.circles.sealing import CIRCLE, MEMBER, key_owner, seal
+from resolvers.circles.status import Status, formed_moves
+from resolvers.circles.views import CircleView, circle_view
+from resolvers.request import CareContext
+
+Row = tuple[str, dt.date, str, int]
+
+
+@dataclass(frozen=True)
+class FormCircleRequest:
+    neighborhood: str
+    focus: str
+    display_name: str
+    role: rules.Role
+    from_hold: str | None = None
+
+
+def hold_pickup_rows(neighborhood: str, opened_on: dt.date, today: dt.date) -> list[Row]:
+    """What a hold picked up by a new circle counts: pickup, the end of its open and waiting
+    gauges, and whether the need found a circle within 14 days."""
+    waited = (today - opened_on).days
+    rows: list[Row] = [
+        (neighborhood, today, metrics.HOLD_PICKED_UP, 1),
+        (neighborhood, today, metrics.GAUGE_HOLDS_OPEN, -1),
+        *metrics.hold_waiting_rows(neighborhood, opened_on, today),
+    ]
+    if waited <= metrics.HOLD_WAIT_DAYS:
+        rows.append((neighborhood, today, metrics.HOLD_PICKED_UP_WITHIN_7D, 1))
+    if waited <= metrics.FORMATION_DAYS:
+        rows.append((neighborhood, today, metrics.NEED_CIRCLE_WITHIN_14D, 1))
+    return rows
+
+
+async def _own_open_hold(ctx: CareContext, raw_id: str, neighborhood: str) -> CareHold:
+    """The caller's own hold (NOT_FOUND otherwise, as for any hold operation), open and in
+    the circle's neighbourhood."""
+    hold = await holds.find_my_hold(ctx, raw_id)
+    if hold.neighborhood != neighborhood:
+        raise BadUserInput("The care hold belongs to another neighbourhood.")
+    if hold.status != holds.OPEN:
+        raise InvalidTransition("This care hold is no longer open.")
+    return hold
+
+
+async def form_circle(ctx: CareContext, req: FormCircleRequest) -> CircleView:
+    subject = ctx.viewer.subject
+    assert subject is not None  # member fields are guarded by @authenticated
+    nbh = rules.neighborhood(req.neighborhood)
+    focus = rules.focus(req.focus)
+    name = rules.display_name(req.display_name)
+    coordinates = ctx.viewer.coordinates(nbh)
+    rules.check_form(req.role, coordinates=coordinates, from_hold=req.from_hold is not None)
+    hold = await _own_open_hold(ctx, req.from_hold, nbh) if req.from_hold is not None else None
+
+    today = ctx.clock.today()
+    circle_id, member_id = uuid.uuid4(), uuid.uuid4()
+    owner = key_owner(circle_id)
+    try:
+        async with in_transaction("default"):
+            await ctx.sealer.create_key(owner)
+            circle = await Circle.create(
+                id=circle_id,
+                neighborhood=nbh,
+                status=Status.FORMING.value,
+                focus_sealed=await seal(ctx.sealer, circle_id, CIRCLE, circle_id, "focus", focus),
+                formed_on=today,
+                member_count=rules.starting_count(req.role),
+                need_since=hold.opened_on if hold is not None else None,
+            )
+            member = await CircleMember.create(
+                id=member_id,
+                circle_id=circle_id,
+                member=subject,
+                role=req.role.value,
+                name_sealed=await seal(ctx.sealer, circle_id, MEMBER, member_id, "name", name),
+                joined_on=today,
+            )
+            rows: list[Row] = [(nbh, today, m, v) for m, v in formed_moves()]
+            if hold is not None:
+                picked = await CareHold.filter(id=hold.id, status=holds.OPEN).update(
+                    status=holds.CIRCLE_FORMED
+                )
+                if not picked:  # taken or closed by a concurrent request
+                    raise InvalidTransition("This care hold is no longer open.")
+                rows += hold_pickup_rows(nbh, hold.opened_on, today)
+            await metrics.record_many(rows)
+            if req.role is rules.Role.FACILITATOR:
+                await metrics.count_action(nbh, today, subject)
+    except BaseException:
+        # With a separate key database the key was written outside the transaction.
+        with contextlib.suppress(Exception):
+            await ctx.sealer.shred(owner)
+        raise
+    return await circle_view(ctx, circle, member)

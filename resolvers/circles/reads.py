@@ -1,0 +1,165 @@
+"""Reading circles: the caller's circles, one circle, and batched reads of members, updates
+and rota for many circles at once (a constant number of statements per request).
+
+The batch functions trust the circle ids they are given: they are called only for circles
+already read through the caller's membership.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from models import db, statements
+from models.circles import RotaSlot
+from models.errors import NotFound
+from resolvers.circles import statements as sql
+from resolvers.circles.rules import Role, parse_id
+from resolvers.circles.sealing import MEMBER, SLOT, UPDATE, key_owner, unseal
+from resolvers.circles.views import CircleView, MemberView, SlotView, UpdateView, circle_view_of_row
+from resolvers.request import CareContext
+
+RotaKey = tuple[uuid.UUID, dt.date, dt.date | None]
+Members = Mapping[uuid.UUID, Sequence[MemberView]]
+
+
+async def _preload(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> None:
+    await ctx.sealer.preload([key_owner(c) for c in set(circle_ids)])
+
+
+async def _circle_views(ctx: CareContext, rows: list[dict[str, Any]]) -> list[CircleView]:
+    await _preload(ctx, [statements.as_uuid(r["id"]) for r in rows])
+    return [await circle_view_of_row(ctx, r) for r in rows]
+
+
+async def my_circles(ctx: CareContext) -> list[CircleView]:
+    if ctx.viewer.subject is None:
+        raise NotFound()
+    return await _circle_views(ctx, await statements.select(sql.MINE, (), [ctx.viewer.subject]))
+
+
+async def circle(ctx: CareContext, raw_id: str) -> CircleView:
+    """One of the caller's circles; NotFound for any other id, whether it exists or not."""
+    circle_id = parse_id(raw_id)
+    if circle_id is None or ctx.viewer.subject is None:
+        raise NotFound()
+    rows = await statements.select(sql.ONE, (), [ctx.viewer.subject, circle_id])
+    if not rows:
+        raise NotFound()
+    [view] = await _circle_views(ctx, rows)
+    return view
+
+
+async def members_of(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> list[list[MemberView]]:
+    """Each circle's members, facilitator first, then by joining day."""
+    rows = await statements.select(sql.MEMBERS, list(set(circle_ids)))
+    await _preload(ctx, circle_ids)
+    by_circle: dict[uuid.UUID, list[MemberView]] = defaultdict(list)
+    for r in rows:
+        cid = statements.as_uuid(r["circle_id"])
+        mid = statements.as_uuid(r["id"])
+        name = await unseal(ctx.sealer, cid, MEMBER, mid, "name", bytes(r["name_sealed"]))
+        by_circle[cid].append(
+            MemberView(
+                id=mid,
+                display_name=name,
+                role=Role(r["role"]),
+                is_me=r["member"] == ctx.viewer.subject,
+            )
+        )
+    for members in by_circle.values():
+        members.sort(key=lambda m: m.role is not Role.FACILITATOR)
+    return [by_circle.get(c, []) for c in circle_ids]
+
+
+async def purge_updates(circle_ids: Sequence[uuid.UUID], today: dt.date) -> None:
+    """Expired updates are deleted, not hidden, whenever a read touches their circle."""
+    expired = await statements.select(sql.EXPIRED_UPDATES, list(set(circle_ids)), [today])
+    if not expired:
+        return
+    ids = [statements.as_uuid(r["circle_id"]) for r in expired]
+    if await statements.execute(sql.PURGE_UPDATES, ids, [today]):
+        await db.scrub_deleted()
+
+
+def _by_id(members: Members, circle_id: uuid.UUID) -> Callable[[Any], MemberView | None]:
+    """The circle's member with a given local id: None for no id, or once they have left."""
+    found = {m.id: m for m in members.get(circle_id, ())}
+    return lambda member_id: None if member_id is None else found.get(statements.as_uuid(member_id))
+
+
+async def updates_of(
+    ctx: CareContext, keys: Sequence[tuple[uuid.UUID, int]], members: Members
+) -> list[list[UpdateView]]:
+    """The newest ``first`` live updates of each circle, newest first, with their authors
+    taken from ``members`` (each circle's current members)."""
+    today = ctx.clock.today()
+    circle_ids = [c for c, _ in keys]
+    await purge_updates(circle_ids, today)
+    by_circle: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    newest = max(first for _, first in keys)
+    for r in await statements.select(sql.NEWEST_UPDATES, list(set(circle_ids)), [newest]):
+        by_circle[statements.as_uuid(r["circle_id"])].append(r)
+    await _preload(ctx, circle_ids)
+    result: list[list[UpdateView]] = []
+    for cid, first in keys:
+        author = _by_id(members, cid)
+        views = []
+        for r in by_circle.get(cid, [])[:first]:
+            uid = statements.as_uuid(r["id"])
+            views.append(
+                UpdateView(
+                    id=uid,
+                    circle_id=cid,
+                    body=await unseal(
+                        ctx.sealer, cid, UPDATE, uid, "body", bytes(r["body_sealed"])
+                    ),
+                    author=author(r["author_id"]),
+                    posted_on=statements.as_date(r["posted_on"]),
+                    expires_on=statements.as_date(r["expires_on"]),
+                )
+            )
+        result.append(views)
+    return result
+
+
+async def rota_of(
+    ctx: CareContext, keys: Sequence[RotaKey], members: Members
+) -> list[list[SlotView]]:
+    """Each circle's slots between the two days (inclusive; open-ended when ``to`` is None),
+    in day order, with their holders taken from ``members``. One statement per distinct day
+    range in the batch (usually one)."""
+    today = ctx.clock.today()
+    oldest = today - dt.timedelta(days=ctx.policy.update_ttl_days)
+    circle_ids = list({c for c, _, _ in keys})
+    past = RotaSlot.filter(circle_id__in=circle_ids, on__lt=oldest)
+    if await past.exists() and await past.delete():  # look first: see EXPIRED_UPDATES
+        await db.scrub_deleted()
+    await _preload(ctx, circle_ids)
+    ranges: dict[tuple[dt.date, dt.date | None], list[uuid.UUID]] = defaultdict(list)
+    for cid, start, end in keys:
+        ranges[(start, end)].append(cid)
+    holder = {cid: _by_id(members, cid) for cid in circle_ids}
+    found: dict[RotaKey, list[SlotView]] = defaultdict(list)
+    for (start, end), cids in ranges.items():
+        query = RotaSlot.filter(circle_id__in=list(set(cids)), on__gte=start)
+        if end is not None:
+            query = query.filter(on__lte=end)
+        for r in await query.order_by("on", "id").values(
+            "id", "circle_id", "on", "task_sealed", "holder_id"
+        ):
+            cid = statements.as_uuid(r["circle_id"])
+            sid = statements.as_uuid(r["id"])
+            found[(cid, start, end)].append(
+                SlotView(
+                    id=sid,
+                    circle_id=cid,
+                    on=r["on"],
+                    task=await unseal(ctx.sealer, cid, SLOT, sid, "task", r["task_sealed"]),
+                    holder=holder[cid](r["holder_id"]),
+                )
+            )
+    return [found.get(k, []) for k in keys]

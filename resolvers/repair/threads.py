@@ -1,0 +1,252 @@
+"""Changing repair threads: open, invite, join, write, move through the lenses, close.
+
+Threads are private to their parties and paced by the harmed party (``repair_rules``).
+Entries and display names are sealed under the thread's key; closing deletes every row of
+the thread and shreds the key, leaving only the anonymous "repair thread closed" rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from models import metrics
+from models.errors import InvalidTransition, InviteInvalid, NotFound
+from models.repair import RepairEntry, RepairInvite, RepairParty, RepairThread
+from models.sealing import Sealer
+from resolvers import care_input, one_time_codes
+from resolvers.repair import rules
+from resolvers.repair.rules import Closure, Role, Route, Stage, ThreadState
+from resolvers.repair.view import (
+    EntryFacts,
+    ThreadFacts,
+    body_aad,
+    entry_plain,
+    find_mine,
+    name_aad,
+    thread_facts,
+    thread_owner,
+)
+from resolvers.request import CareContext, require_coordinator, subject
+from resolvers.support.resources_lookup import ResourceFacts, resources_for_route
+
+
+@dataclass(frozen=True)
+class InviteFacts:
+    code: str
+    role: Role
+    expires_on: dt.date
+
+
+@dataclass(frozen=True)
+class ClosedFacts:
+    closure: Closure
+    route: Route | None
+    resources: list[ResourceFacts]
+
+
+CLOSURE_METRIC = {
+    Closure.COMPLETED: metrics.REPAIR_CLOSED_COMPLETED,
+    Closure.WITHDRAWN: metrics.REPAIR_CLOSED_WITHDRAWN,
+    Closure.ESCALATED: metrics.REPAIR_CLOSED_ESCALATED,
+}
+
+
+async def _seal_name(sealer: Sealer, thread_id: uuid.UUID, party_id: uuid.UUID, name: str) -> bytes:
+    return await sealer.seal(thread_owner(thread_id), name_aad(party_id), name)
+
+
+def _state(thread: RepairThread) -> ThreadState:
+    return ThreadState(Stage(thread.stage), thread.paused, thread.advance_proposed)
+
+
+async def _facilitator_action(ctx: CareContext, thread: RepairThread, role: Role) -> None:
+    """A facilitator's actions count on their weekly coordinator count; nobody else's do."""
+    if role is Role.FACILITATOR:
+        await metrics.count_action(thread.neighborhood, ctx.clock.today(), subject(ctx.viewer))
+
+
+async def open_repair_thread(
+    ctx: CareContext, neighborhood: str, my_role: Role, display_name: str
+) -> ThreadFacts:
+    nbh = care_input.neighborhood(neighborhood)
+    name = care_input.text(display_name, "displayName", care_input.DISPLAY_NAME_MAX)
+    if my_role is Role.FACILITATOR:
+        require_coordinator(ctx.viewer, nbh)
+    me = subject(ctx.viewer)
+    today = ctx.clock.today()
+    thread_id, party_id = uuid.uuid4(), uuid.uuid4()
+    async with in_transaction("default"):
+        thread = await RepairThread.create(
+            id=thread_id, neighborhood=nbh, stage=Stage.IMPACT.value, opened_on=today
+        )
+        await ctx.sealer.create_key(thread_owner(thread_id))
+        await RepairParty.create(
+            id=party_id,
+            thread_id=thread_id,
+            member=me,
+            role=my_role.value,
+            name_sealed=await _seal_name(ctx.sealer, thread_id, party_id, name),
+        )
+        await metrics.record_many(
+            [
+                (nbh, today, metrics.REPAIR_OPENED, 1),
+                (nbh, today, metrics.GAUGE_REPAIR_ACTIVE, 1),
+            ]
+        )
+        await _facilitator_action(ctx, thread, my_role)
+    return await thread_facts(ctx, thread, my_role)
+
+
+async def create_repair_invite(ctx: CareContext, thread_id: str, role: Role) -> InviteFacts:
+    """A code for a role nobody holds yet; it replaces any earlier code for that role."""
+    thread, my_role = await find_mine(ctx, thread_id)
+    taken = {
+        Role(str(r))
+        for r in await RepairParty.filter(thread_id=thread.id).values_list("role", flat=True)
+    }
+    rules.check_invite(role, taken)
+    code, hashed = one_time_codes.new_code()
+    expires = one_time_codes.expires_on(ctx.clock.today())
+    async with in_transaction("default"):
+        await RepairInvite.filter(thread_id=thread.id, role=role.value).delete()
+        await RepairInvite.create(
+            code_hash=hashed, thread_id=thread.id, role=role.value, expires_on=expires
+        )
+        await _facilitator_action(ctx, thread, my_role)
+    return InviteFacts(code=code, role=role, expires_on=expires)
+
+
+async def join_repair_thread(ctx: CareContext, code: str, display_name: str) -> ThreadFacts:
+    name = care_input.text(display_name, "displayName", care_input.DISPLAY_NAME_MAX)
+    me = subject(ctx.viewer)
+    today = ctx.clock.today()
+    hashed = one_time_codes.hash_of(code)
+    await RepairInvite.filter(expires_on__lte=today).delete()  # spent by time: forget them
+    async with in_transaction("default"):
+        invite = None
+        if hashed is not None:
+            # One query (a join) whatever the code: an unknown code and a code this caller
+            # cannot use take the same path and answer alike.
+            invite = await RepairInvite.filter(code_hash=hashed).select_related("thread").first()
+        if invite is None:
+            raise InviteInvalid()
+        thread, role = invite.thread, Role(invite.role)
+        # Refusals from here on leave the code unspent: its rightful holder can still use it.
+        if role is Role.FACILITATOR and not ctx.viewer.coordinates(thread.neighborhood):
+            raise InviteInvalid()
+        taken = await RepairParty.filter(thread_id=thread.id, role=role.value).exists()
+        if taken or not one_time_codes.usable(invite.expires_on, today):
+            raise InviteInvalid()
+        if await RepairParty.filter(thread_id=thread.id, member=me).exists():
+            raise InvalidTransition("You are already part of this thread.")
+        if not await RepairInvite.filter(code_hash=hashed).delete():
+            raise InviteInvalid()
+        party_id = uuid.uuid4()
+        await RepairParty.create(
+            id=party_id,
+            thread_id=thread.id,
+            member=me,
+            role=role.value,
+            name_sealed=await _seal_name(ctx.sealer, thread.id, party_id, name),
+        )
+        await _facilitator_action(ctx, thread, role)
+    return await thread_facts(ctx, thread, role)
+
+
+async def add_repair_entry(ctx: CareContext, thread_id: str, body: str) -> EntryFacts:
+    text = care_input.text(body, "body", care_input.ENTRY_BODY_MAX)
+    thread, role = await find_mine(ctx, thread_id)
+    rules.check_add_entry(_state(thread))
+    today = ctx.clock.today()
+    entry_id = uuid.uuid4()
+    stage = Stage(thread.stage)
+    async with in_transaction("default"):
+        ordinal = await RepairEntry.filter(thread_id=thread.id).count() + 1
+        sealed = await ctx.sealer.seal(
+            thread_owner(thread.id),
+            body_aad(entry_id),
+            entry_plain(ordinal, text),
+        )
+        await RepairEntry.create(
+            id=entry_id,
+            thread_id=thread.id,
+            stage=stage.value,
+            author_role=role.value,
+            body_sealed=sealed,
+            posted_on=today,
+        )
+        await _facilitator_action(ctx, thread, role)
+    return EntryFacts(str(entry_id), stage, role, text, today)
+
+
+async def _move(ctx: CareContext, thread_id: str, step: str) -> ThreadFacts:
+    thread, role = await find_mine(ctx, thread_id)
+    state = _state(thread)
+    if step == "propose":
+        new = rules.propose(state)
+    elif step == "confirm":
+        new = rules.confirm(state, role)
+    elif step == "pause":
+        new = rules.pause(state, role)
+    else:
+        new = rules.resume(state, role)
+    async with in_transaction("default"):
+        # Compare-and-set on the state the rule saw: a concurrent change makes this one fail
+        # instead of, say, a second confirmation skipping a lens.
+        changed = await RepairThread.filter(
+            id=thread.id,
+            stage=state.stage.value,
+            paused=state.paused,
+            advance_proposed=state.advance_proposed,
+        ).update(stage=new.stage.value, paused=new.paused, advance_proposed=new.advance_proposed)
+        if not changed:
+            raise InvalidTransition("The thread changed meanwhile; look again.")
+        await _facilitator_action(ctx, thread, role)
+    thread.stage, thread.paused = new.stage.value, new.paused
+    thread.advance_proposed = new.advance_proposed
+    return await thread_facts(ctx, thread, role)
+
+
+async def propose_advance(ctx: CareContext, thread_id: str) -> ThreadFacts:
+    return await _move(ctx, thread_id, "propose")
+
+
+async def confirm_advance(ctx: CareContext, thread_id: str) -> ThreadFacts:
+    return await _move(ctx, thread_id, "confirm")
+
+
+async def pause_thread(ctx: CareContext, thread_id: str) -> ThreadFacts:
+    return await _move(ctx, thread_id, "pause")
+
+
+async def resume_thread(ctx: CareContext, thread_id: str) -> ThreadFacts:
+    return await _move(ctx, thread_id, "resume")
+
+
+async def close_repair_thread(
+    ctx: CareContext, thread_id: str, closure: Closure, route: Route | None
+) -> ClosedFacts:
+    thread, role = await find_mine(ctx, thread_id)
+    rules.check_close(_state(thread), role, closure, route)
+    nbh, today = thread.neighborhood, ctx.clock.today()
+    async with in_transaction("default"):
+        await RepairEntry.filter(thread_id=thread.id).delete()
+        await RepairInvite.filter(thread_id=thread.id).delete()
+        await RepairParty.filter(thread_id=thread.id).delete()
+        if not await RepairThread.filter(id=thread.id).delete():
+            raise NotFound()
+        await ctx.sealer.shred(thread_owner(thread.id))
+        await metrics.record_many(
+            [
+                (nbh, today, metrics.REPAIR_CLOSED, 1),
+                (nbh, today, CLOSURE_METRIC[closure], 1),
+                (nbh, today, metrics.GAUGE_REPAIR_ACTIVE, -1),
+            ]
+        )
+        await _facilitator_action(ctx, thread, role)
+    found = await resources_for_route(nbh, route.value) if route is not None else []
+    return ClosedFacts(closure=closure, route=route, resources=found)

@@ -1,0 +1,61 @@
+"""Request plumbing every use case shares: the per-request context (the Viewer, a fresh Sealer
+with its key cache, the clock, the policy), the caller's pseudonym, and the neighbourhoods a
+coordinator acts for, folded into queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from auth.viewer import ALL_NEIGHBORHOODS, Viewer
+from models.clock import Clock
+from models.errors import Forbidden, Unauthenticated
+from models.sealing import Sealer
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The service's settings that use cases need, taken from the one settings object."""
+
+    pseudonym_key: bytes
+    issuer: str
+    update_ttl_days: int = 30
+    wellbeing_days: int = 14
+    min_cell_coordinator: int = 5
+    min_cell_ai: int = 11
+    rounding_key: bytes = b""  # the aggregate rounding key (auth.privacy.rounding_key)
+    # Local Commons's GraphQL endpoint for the outbound calls; None: they answer unavailable.
+    local_commons_url: str | None = None
+    local_commons_timeout: float = 10.0
+
+
+@dataclass
+class CareContext:
+    viewer: Viewer
+    sealer: Sealer
+    clock: Clock
+    policy: Policy
+    request: Any = None
+    # Per-request DataLoaders and caches; never shared across requests.
+    loaders: dict[str, Any] = field(default_factory=dict)
+
+
+def subject(viewer: Viewer) -> str:
+    if viewer.subject is None:  # the field guard refuses this first; kept as a second wall
+        raise Unauthenticated()
+    return viewer.subject
+
+
+def require_coordinator(viewer: Viewer, neighborhood: str | None = None) -> None:
+    """FORBIDDEN unless a coordinator (for ``neighborhood`` when one is named)."""
+    if not viewer.is_coordinator:
+        raise Forbidden("Only care coordinators may do this.")
+    if neighborhood is not None and not viewer.coordinates(neighborhood):
+        raise Forbidden("You do not coordinate this neighbourhood.")
+
+
+def coordinated_filter(viewer: Viewer) -> dict[str, Any]:
+    """Query filter keeping only rows of the viewer's neighbourhoods."""
+    if ALL_NEIGHBORHOODS in viewer.neighborhoods:
+        return {}
+    return {"neighborhood__in": sorted(viewer.neighborhoods)}
