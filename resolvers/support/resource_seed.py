@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 
 from models.support import CareResource
 
-DEFAULT_FILE = Path(__file__).resolve().parent.parent / "models" / "data" / "resources.default.json"
+DEFAULT_FILE = Path(__file__).resolve().parents[2] / "models" / "data" / "resources.default.json"
 RESOURCE_KINDS = (
     "CRISIS_LINE",
     "CLINICAL",
