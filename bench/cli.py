@@ -45,21 +45,16 @@ def plan_from(args: argparse.Namespace) -> SeedPlan:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     from bench.seed import seed, summary
-    from models import db
-    from subgraph.cli import _migrate, _settings
+    from subgraph.runtime import database, migrate, settings_or_exit
 
-    settings = _settings()
+    settings = settings_or_exit()
     plan = plan_from(args)
-    _migrate(settings)
-    config = db.tortoise_config(settings.database_url, settings.keystore_url)
+    migrate(settings)
 
     async def run() -> str:
         started = time.monotonic()
-        await db.open_db(config)
-        try:
+        async with database(settings):
             counts = await seed(settings, plan, lambda line: print(f"  {line}", flush=True))
-        finally:
-            await db.close_db()
         return summary(counts, time.monotonic() - started)
 
     print(f"cip: bench seed {plan}", flush=True)
@@ -89,9 +84,9 @@ def cmd_cpu(_: argparse.Namespace) -> int:
     import json
 
     from bench.cpu import run_cpu
-    from subgraph.cli import _settings
+    from subgraph.runtime import settings_or_exit
 
-    print(json.dumps(run_cpu(_settings())))
+    print(json.dumps(run_cpu(settings_or_exit())))
     return 0
 
 

@@ -18,13 +18,13 @@ from typing import Any
 from auth.viewer import Viewer
 from bench import names
 from bench.raw import PostgresStore, Raw, SqliteStore, Store
-from models import db
 from models.clock import Clock
 from models.pseudonym import pseudonym
 from models.sealing import Sealer
 from resolvers.request import CareContext
 from schema.build import build_schema
 from subgraph.policy import policy_from
+from subgraph.runtime import CommandError, database
 from subgraph.settings import Settings
 
 ROUNDS = 7
@@ -49,55 +49,57 @@ async def measure_cpu(settings: Settings, per_round: int = 20) -> dict[str, floa
     clock = Clock(settings.today)
     policy = policy_from(settings)
     schema = build_schema(dev=settings.is_dev)
-    await db.open_db(db.tortoise_config(settings.database_url, settings.keystore_url))
-    url = settings.database_url
-    store: Store = (
-        SqliteStore(url[len("sqlite://") :].split("?")[0])
-        if url.startswith("sqlite://")
-        else PostgresStore("postgresql://" + url.split("://", 1)[1])
-    )
-    await store.open()
-    raw = Raw(settings, store)
-    try:
+    async with database(settings):
+        url = settings.database_url
+        store: Store = (
+            SqliteStore(url[len("sqlite://") :].split("?")[0])
+            if url.startswith("sqlite://")
+            else PostgresStore("postgresql://" + url.split("://", 1)[1])
+        )
+        await store.open()
+        raw = Raw(settings, store)
+        try:
 
-        async def cip(query: str, variables: dict[str, Any]) -> str:
-            context = CareContext(
-                viewer=Viewer(subject=me),
-                sealer=Sealer(settings.master_key, clock),
-                clock=clock,
-                policy=policy,
-            )
-            result = await schema.execute(query, variable_values=variables, context_value=context)
-            assert not result.errors, result.errors
-            return json.dumps({"data": result.data})
-
-        mine = json.loads(await cip(MY_CIRCLES, {}))["data"]["myCircles"]
-        one = {"id": mine[0]["id"]}
-
-        async def raw_mine() -> str:
-            return json.dumps({"data": {"myCircles": await raw.circles(me, None)}})
-
-        async def raw_one() -> str:
-            return json.dumps({"data": {"circle": (await raw.circles(me, one["id"]))[0]}})
-
-        for name, ours, limit in (
-            ("myCircles", await cip(MY_CIRCLES, {}), await raw_mine()),
-            ("circle(id)", await cip(CIRCLE, one), await raw_one()),
-        ):
-            if json.loads(ours) != json.loads(limit):
-                raise SystemExit(
-                    f"cip: the raw endpoint answers {name} differently from CIP; "
-                    "fix bench/raw.py before comparing them"
+            async def cip(query: str, variables: dict[str, Any]) -> str:
+                context = CareContext(
+                    viewer=Viewer(subject=me),
+                    sealer=Sealer(settings.master_key, clock),
+                    clock=clock,
+                    policy=policy,
                 )
-        return {
-            "cip myCircles": await cpu_ms(lambda: cip(MY_CIRCLES, {}), per_round),
-            "raw myCircles": await cpu_ms(raw_mine, per_round),
-            "cip circle(id)": await cpu_ms(lambda: cip(CIRCLE, one), per_round),
-            "raw circle(id)": await cpu_ms(raw_one, per_round),
-        }
-    finally:
-        await store.close()
-        await db.close_db()
+                result = await schema.execute(
+                    query, variable_values=variables, context_value=context
+                )
+                assert not result.errors, result.errors
+                return json.dumps({"data": result.data})
+
+            mine = json.loads(await cip(MY_CIRCLES, {}))["data"]["myCircles"]
+            one = {"id": mine[0]["id"]}
+
+            async def raw_mine() -> str:
+                return json.dumps({"data": {"myCircles": await raw.circles(me, None)}})
+
+            async def raw_one() -> str:
+                return json.dumps({"data": {"circle": (await raw.circles(me, one["id"]))[0]}})
+
+            for name, ours, limit in (
+                ("myCircles", await cip(MY_CIRCLES, {}), await raw_mine()),
+                ("circle(id)", await cip(CIRCLE, one), await raw_one()),
+            ):
+                if json.loads(ours) != json.loads(limit):
+                    raise CommandError(
+                        f"the raw endpoint answers {name} differently from CIP; "
+                        "fix bench/raw.py before comparing them",
+                        1,
+                    )
+            return {
+                "cip myCircles": await cpu_ms(lambda: cip(MY_CIRCLES, {}), per_round),
+                "raw myCircles": await cpu_ms(raw_mine, per_round),
+                "cip circle(id)": await cpu_ms(lambda: cip(CIRCLE, one), per_round),
+                "raw circle(id)": await cpu_ms(raw_one, per_round),
+            }
+        finally:
+            await store.close()
 
 
 def run_cpu(settings: Settings) -> dict[str, float]:

@@ -33,6 +33,7 @@ from auth.viewer import AGGREGATE_READ, COORDINATOR
 from bench import names
 from bench.seed import SeedPlan
 from subgraph import nodelay
+from subgraph.runtime import CommandError
 from subgraph.settings import DEV_AUDIENCE, DEV_ISSUER, new_key
 
 # The server the test suite uses (CIP_TEST_POSTGRES_URL) unless the benchmark is told otherwise.
@@ -143,7 +144,7 @@ class Database:
             base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
             self.url = f"{base}/{self.name}"
         else:
-            raise SystemExit(f"cip: unknown backend {backend!r} (sqlite or postgres)")
+            raise CommandError(f"unknown backend {backend!r} (sqlite or postgres)", 1)
 
     async def _admin(self, sql: str) -> None:
         conn = await asyncpg.connect(POSTGRES_ADMIN_URL)
@@ -181,14 +182,14 @@ def process(command: list[str], env: dict[str, str], port: int, log: Path) -> It
         deadline = time.monotonic() + 60
         while True:
             if proc.poll() is not None:
-                raise SystemExit(f"cip: {command[3:5]} exited early:\n{log.read_text()[-2000:]}")
+                raise CommandError(f"{command[3:5]} exited early:\n{log.read_text()[-2000:]}", 1)
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise SystemExit(f"cip: server did not start:\n{log.read_text()[-2000:]}")
+                raise CommandError(f"server did not start:\n{log.read_text()[-2000:]}", 1)
             time.sleep(0.1)
         yield proc.pid
     finally:

@@ -34,6 +34,7 @@ from subgraph.metrics import Metrics
 from subgraph.observe import OperationNames, RequestObserver, facts_of, result_outcome
 from subgraph.persisted import PersistedOperations, Refused, load_manifest
 from subgraph.policy import policy_from
+from subgraph.runtime import database
 from subgraph.settings import Settings
 from subgraph.sqlcount import CountingMiddleware
 
@@ -146,15 +147,11 @@ async def readyz(_: Request) -> Response:
 def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     """The ASGI app. Migrations are applied by the caller (``cip serve``) before it starts."""
     clock = clock or Clock(settings.today)
-    config = db.tortoise_config(settings.database_url, settings.keystore_url)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        await db.open_db(config)
-        try:
+        async with database(settings):
             yield
-        finally:
-            await db.close_db()
 
     endpoint = GraphQLEndpoint(settings, clock)
     metrics = Metrics()

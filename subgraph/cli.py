@@ -10,37 +10,23 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from subgraph.settings import ConfigError, Settings, load_settings, new_key
+from subgraph.runtime import (
+    CommandError,
+    database,
+    describe_database,
+    migrate,
+    settings_or_exit,
+)
+from subgraph.settings import ConfigError, Settings, new_key
 
 DEFAULT_SCHEMA_PATH = "schema/cip.graphql"
 
 
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as error:
-        print(f"cip: configuration error: {error}", file=sys.stderr)
-        raise SystemExit(2) from error
-
-
-def _migrate(settings: Settings) -> None:
-    from models import db
-
-    config = db.tortoise_config(settings.database_url, settings.keystore_url)
-    asyncio.run(db.migrate(config))
-
-
 def cmd_migrate(_: argparse.Namespace) -> int:
-    settings = _settings()
-    _migrate(settings)
-    print(f"cip: migrations applied ({_describe_db(settings.database_url)})")
+    settings = settings_or_exit()
+    migrate(settings)
+    print(f"cip: migrations applied ({describe_database(settings.database_url)})")
     return 0
-
-
-def _describe_db(url: str) -> str:
-    """The database named without credentials."""
-    scheme, _, rest = url.partition("://")
-    return f"{scheme}://{rest.rpartition('@')[2]}"
 
 
 def uvicorn_options(args: argparse.Namespace, settings: Settings) -> dict[str, Any]:
@@ -63,12 +49,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from subgraph.logs import configure_logging
 
-    settings = _settings()
+    settings = settings_or_exit()
     configure_logging(settings.log_level)
-    _migrate(settings)
+    migrate(settings)
     _check_master_key(settings)
     base = f"http://{args.host}:{args.port}"
-    print(f"cip: serving {settings.env} on {_describe_db(settings.database_url)}")
+    print(f"cip: serving {settings.env} on {describe_database(settings.database_url)}")
     print(f"cip: GraphiQL at {base}/graphql (paste a token from `cip token` into Headers)")
     uvicorn.run("subgraph.asgi:app_factory", **uvicorn_options(args, settings))
     return 0
@@ -76,48 +62,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def _check_master_key(settings: Settings) -> None:
     """Refuse to start with a master key that does not open this database's keys."""
-    from models import db
     from models.clock import Clock
     from models.master_key import MasterKeyError, check_master_key
 
     async def check() -> None:
-        await db.open_db(db.tortoise_config(settings.database_url, settings.keystore_url))
-        try:
+        async with database(settings):
             await check_master_key(settings.master_key, Clock(settings.today).today())
-        finally:
-            await db.close_db()
 
     try:
         asyncio.run(check())
     except MasterKeyError as error:
-        print(f"cip: refusing to start: {error}", file=sys.stderr)
-        raise SystemExit(2) from error
+        raise CommandError(f"refusing to start: {error}") from error
 
 
 def cmd_rotate_master_key(args: argparse.Namespace) -> int:
     import os
 
-    from models import db
     from models.master_key import MasterKeyError, Rotation, rotate_master_key
     from subgraph.settings import decode_key
 
-    settings = _settings()
+    settings = settings_or_exit()
     raw = os.environ.get("CIP_NEW_MASTER_KEY")
     if not raw:
-        print("cip: set CIP_NEW_MASTER_KEY (make one with `cip keygen`)", file=sys.stderr)
-        return 2
+        raise CommandError("set CIP_NEW_MASTER_KEY (make one with `cip keygen`)")
     try:
         new = decode_key("CIP_NEW_MASTER_KEY", raw)
     except ConfigError as error:
-        print(f"cip: configuration error: {error}", file=sys.stderr)
-        return 2
+        raise CommandError(f"configuration error: {error}") from error
     if args.batch_size < 1:
-        print("cip: --batch-size must be at least 1", file=sys.stderr)
-        return 2
+        raise CommandError("--batch-size must be at least 1")
     if new == settings.master_key:
-        print("cip: CIP_NEW_MASTER_KEY equals CIP_MASTER_KEY; nothing to rotate", file=sys.stderr)
-        return 2
-    _migrate(settings)
+        raise CommandError("CIP_NEW_MASTER_KEY equals CIP_MASTER_KEY; nothing to rotate")
+    migrate(settings)
 
     def progress(done: Rotation) -> None:
         print(
@@ -127,19 +103,15 @@ def cmd_rotate_master_key(args: argparse.Namespace) -> int:
         )
 
     async def rotate() -> Rotation:
-        await db.open_db(db.tortoise_config(settings.database_url, settings.keystore_url))
-        try:
+        async with database(settings):
             return await rotate_master_key(
                 settings.master_key, new, batch_size=args.batch_size, progress=progress
             )
-        finally:
-            await db.close_db()
 
     try:
         done = asyncio.run(rotate())
     except MasterKeyError as error:
-        print(f"cip: rotation stopped: {error}; fix it and run again", file=sys.stderr)
-        return 1
+        raise CommandError(f"rotation stopped: {error}; fix it and run again", 1) from error
     print(
         f"cip: master key rotated: {done.rewrapped} data keys re-wrapped, {done.already} "
         "already under the new key; set CIP_MASTER_KEY to the new key and restart"
@@ -161,21 +133,19 @@ def cmd_release(args: argparse.Namespace) -> int:
     from models.clock import Clock
     from resolvers.aggregates import releases
 
-    settings = _settings()
+    settings = settings_or_exit()
     today = Clock(settings.today).today()
     last = releases.last_complete_week_end(today)
     if args.week:
         try:
             as_of = releases.week_end(args.week)
         except ValueError as error:
-            print(f"cip: {error}", file=sys.stderr)
-            return 2
+            raise CommandError(str(error)) from error
         if as_of > last:
-            print(f"cip: week {releases.iso_week(as_of)} is not complete yet", file=sys.stderr)
-            return 2
+            raise CommandError(f"week {releases.iso_week(as_of)} is not complete yet")
     else:
         as_of = last
-    _migrate(settings)
+    migrate(settings)
     computed, stored, neighborhoods = asyncio.run(_release_all(settings, as_of, today))
     print(
         f"cip: week {releases.iso_week(as_of)}: {computed + stored} releases for "
@@ -185,12 +155,10 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 
 async def _release_all(settings: Settings, as_of: dt.date, today: dt.date) -> tuple[int, int, int]:
-    from models import db
     from resolvers.aggregates import releases
 
-    await db.open_db(db.tortoise_config(settings.database_url, settings.keystore_url))
     computed = stored = 0
-    try:
+    async with database(settings):
         neighborhoods = await releases.neighborhoods_with_rows()
         week = releases.iso_week(as_of)
         for neighborhood in neighborhoods:
@@ -199,8 +167,6 @@ async def _release_all(settings: Settings, as_of: dt.date, today: dt.date) -> tu
                 computed, stored = computed + fresh, stored + (not fresh)
                 state = "computed" if fresh else "already stored"
                 print(f"cip: release {neighborhood} {week} window {window}: {state}", flush=True)
-    finally:
-        await db.close_db()
     return computed, stored, len(neighborhoods)
 
 
@@ -213,13 +179,11 @@ def cmd_keygen(_: argparse.Namespace) -> int:
 def cmd_token(args: argparse.Namespace) -> int:
     from auth.devtokens import mint_dev_token
 
-    settings = _settings()
+    settings = settings_or_exit()
     if not settings.is_dev or settings.dev_jwt_secret is None:
-        print("cip: `cip token` mints dev tokens only; set CIP_ENV=dev", file=sys.stderr)
-        return 2
+        raise CommandError("`cip token` mints dev tokens only; set CIP_ENV=dev")
     if args.ttl < 1:
-        print("cip: --ttl must be at least 1 second", file=sys.stderr)
-        return 2
+        raise CommandError("--ttl must be at least 1 second")
     nbh = [n.strip() for n in (args.nbh or "").split(",") if n.strip()]
     print(
         mint_dev_token(
@@ -236,7 +200,6 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_seed_resources(args: argparse.Namespace) -> int:
-    from models import db
     from resolvers.support.resource_seed import (
         DEFAULT_FILE,
         ResourceFileError,
@@ -245,25 +208,18 @@ def cmd_seed_resources(args: argparse.Namespace) -> int:
         seed_global,
     )
 
-    settings = _settings()
+    settings = settings_or_exit()
     path = Path(args.file) if args.file else DEFAULT_FILE
     try:
         entries = parse_resource_file(path.read_text(), source=str(path))
     except OSError as error:
-        print(f"cip: cannot read {path}: {error.strerror}; pass --file PATH", file=sys.stderr)
-        return 2
+        raise CommandError(f"cannot read {path}: {error.strerror}; pass --file PATH") from error
     except ResourceFileError as error:
-        print(f"cip: {error}", file=sys.stderr)
-        return 2
-    config = db.tortoise_config(settings.database_url, settings.keystore_url)
+        raise CommandError(str(error)) from error
 
     async def seed() -> tuple[int, int]:
-        await db.migrate(config)
-        await db.open_db(config)
-        try:
+        async with database(settings, migrated=True):
             return await seed_global(entries, progress=lambda line: print(f"  {line}"))
-        finally:
-            await db.close_db()
 
     print(f"cip: seeding {len(entries)} global resources from {path}")
     added, replaced = asyncio.run(seed())
@@ -278,15 +234,13 @@ def cmd_seed_resources(args: argparse.Namespace) -> int:
 def cmd_demo(_: argparse.Namespace) -> int:
     from subgraph.demo import DemoError, run_demo
 
-    settings = _settings()
+    settings = settings_or_exit()
     if not settings.is_dev:
-        print("cip: `cip demo` is dev only; set CIP_ENV=dev", file=sys.stderr)
-        return 2
+        raise CommandError("`cip demo` is dev only; set CIP_ENV=dev")
     try:
         text = asyncio.run(run_demo(settings, lambda line: print(f"  {line}")))
     except DemoError as error:
-        print(f"cip: demo stopped: {error}; run it on a fresh CIP_DATA_DIR", file=sys.stderr)
-        return 1
+        raise CommandError(f"demo stopped: {error}; run it on a fresh CIP_DATA_DIR", 1) from error
     print(text)
     return 0
 
@@ -296,13 +250,11 @@ def cmd_check_partition(args: argparse.Namespace) -> int:
 
     config = Path(args.config)
     if not config.is_file():
-        print(f"cip: {config} does not exist", file=sys.stderr)
-        return 2
+        raise CommandError(f"{config} does not exist")
     try:
         report = check_partition(config)
     except ToolingError as error:
-        print(f"cip: cannot check the partition: {error}", file=sys.stderr)
-        return 2
+        raise CommandError(f"cannot check the partition: {error}") from error
     if not report.ok:
         for reason in report.reasons:
             print(f"cip: partition broken: {reason}", file=sys.stderr)
@@ -375,6 +327,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         code = args.handler(args)
+    except CommandError as error:
+        print(f"cip: {error}", file=sys.stderr)
+        code = error.exit_code
     except KeyboardInterrupt:
         code = 130
     raise SystemExit(code)

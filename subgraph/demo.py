@@ -14,7 +14,6 @@ from typing import Any
 
 from auth.devtokens import mint_dev_token
 from auth.viewer import AGGREGATE_READ, COORDINATOR, Viewer
-from models import db
 from models.circles import Circle
 from models.clock import Clock
 from models.pseudonym import pseudonym
@@ -22,6 +21,7 @@ from models.sealing import Sealer
 from resolvers.request import CareContext
 from schema.build import CipSchema, build_schema
 from subgraph.policy import policy_from
+from subgraph.runtime import database
 from subgraph.settings import Settings
 
 NEIGHBORHOOD = "elm-street"
@@ -229,10 +229,7 @@ def token_for(settings: Settings, actor: Actor) -> str:
 
 async def run_demo(settings: Settings, say: Callable[[str], None]) -> str:
     """Seed (once) and return the text with tokens and queries."""
-    config = db.tortoise_config(settings.database_url, settings.keystore_url)
-    await db.migrate(config)
-    await db.open_db(config)
-    try:
+    async with database(settings, migrated=True):
         today = Clock(settings.today).today()
         world = DemoWorld(settings, build_schema(dev=True), Clock(today))
         if await Circle.filter(neighborhood=NEIGHBORHOOD).exists():
@@ -244,8 +241,6 @@ async def run_demo(settings: Settings, say: Callable[[str], None]) -> str:
             release = view["careCoordinationView"]
             say(f"release as of {release['asOf']} computed")
         summary = f"cip: demo ready: {world.operations} operations in {NEIGHBORHOOD}"
-    finally:
-        await db.close_db()
     return summary + "\n" + instructions(settings)
 
 

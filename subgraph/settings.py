@@ -1,6 +1,11 @@
 """One settings object, read from CIP_* environment variables and validated at start.
 
-Every problem is reported as one line naming the variable and what to do.
+Each variable is declared once, as a field of ``Settings`` (``var(...)``: its name, parser,
+default, dev default, bounds), in the spirit of starlette's ``Config``. ``load_settings``
+only reads: the environment and, in dev, the key files in the data dir. Writing those files
+(and the SQLite directories) is ``prepare_data_dir``, a separate step that the commands
+which need it call first. Every problem is reported as one line naming the variable and
+what to do.
 """
 
 from __future__ import annotations
@@ -10,66 +15,24 @@ import binascii
 import datetime as dt
 import os
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TypedDict
+from typing import Any
 
 ENVS = ("dev", "prod")
 ASYMMETRIC_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
 DEV_ISSUER = "cip-dev"
 DEV_AUDIENCE = "cip"
 RATE_BACKENDS = ("memory", "database", "off")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class ConfigError(Exception):
     """A setting that is missing or wrong; the message is one line, safe to print."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    env: str
-    data_dir: Path
-    database_url: str
-    keystore_url: str | None
-    pseudonym_key: bytes
-    master_key: bytes
-    jwt_issuer: str
-    jwt_audience: str
-    jwt_algorithms: tuple[str, ...]
-    jwks_url: str | None
-    jwks_file: Path | None
-    dev_jwt_secret: bytes | None
-    local_commons_url: str | None
-    today: dt.date | None = None
-    update_ttl_days: int = 30
-    wellbeing_days: int = 14
-    min_cell_coordinator: int = 5
-    min_cell_ai: int = 11
-    # Hardening of the HTTP surface (docs/security.md: Query limits, Logs).
-    max_depth: int = 10
-    max_aliases: int = 30
-    max_tokens: int = 2000
-    max_batch: int = 1
-    max_body_bytes: int = 64 * 1024
-    introspection: bool = True
-    graphiql: bool = True
-    persisted_only: bool = False
-    persisted_manifest: Path | None = None
-    log_level: str = "INFO"
-    # Rate limits (auth/rate_limits.py): memory, database (shared by instances), off (dev).
-    rate_backend: str = "memory"
-    rate_mutations_per_minute: int = 60
-    rate_address_mutations_per_minute: int = 600
-    rate_codes_per_hour: int = 30
-    rate_address_codes_per_hour: int = 300
-    rate_client_header: str | None = None
-    # Benchmarks and tests: report SQL statements per request in a response header.
-    count_sql: bool = False
-
-    @property
-    def is_dev(self) -> bool:
-        return self.env == "dev"
+# ---------------------------------------------------------------------------- keys
 
 
 def encode_key(raw: bytes) -> str:
@@ -90,222 +53,338 @@ def new_key() -> str:
     return encode_key(secrets.token_bytes(32))
 
 
-def _dev_key_file(data_dir: Path, name: str) -> str:
-    """Read a dev key kept in the data dir, creating it (mode 0600) on first use."""
-    path = data_dir / name
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(new_key() + "\n")
-    return path.read_text().strip()
+# ---------------------------------------------------------------------------- parsers
+# A parser takes the variable's name and its text and returns the value or raises ConfigError.
+
+Parse = Callable[[str, str], Any]
 
 
-def _positive_int(
-    env: Mapping[str, str], name: str, default: int, unit: str = "days", least: int = 1
-) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a whole number of {unit}, got {raw!r}") from exc
-    if value < least:
-        raise ConfigError(f"{name} must be at least {least}")
+def whole(unit: str, least: int = 1) -> Parse:
+    def parse(name: str, raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{name} must be a whole number of {unit}, got {raw!r}") from exc
+        if value < least:
+            raise ConfigError(f"{name} must be at least {least}")
+        return value
+
+    return parse
+
+
+def flag(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be on or off (true/false, 1/0), got {value!r}")
+
+
+def text(_: str, raw: str) -> str:
+    return raw
+
+
+def choice(*allowed: str, upper: bool = False) -> Parse:
+    def parse(name: str, raw: str) -> str:
+        value = raw.strip().upper() if upper else raw
+        if value not in allowed:
+            names = f"{', '.join(allowed[:-1])} or {allowed[-1]}"
+            raise ConfigError(f"{name} must be {names}, got {value!r}")
+        return value
+
+    return parse
+
+
+def level(name: str, raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in LOG_LEVELS:
+        raise ConfigError(f"{name} must be one of {', '.join(LOG_LEVELS)}, got {value!r}")
     return value
 
 
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = (env.get(name) or "").strip().lower()
-    if raw == "":
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name} must be on or off (true/false, 1/0), got {raw!r}")
+def directory(_: str, raw: str) -> Path:
+    return Path(raw).resolve()
 
 
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+def existing_file(name: str, raw: str) -> Path:
+    path = Path(raw)
+    if not path.is_file():
+        raise ConfigError(f"{name} {path} does not exist")
+    return path
 
 
-class _HttpSettings(TypedDict):
-    max_depth: int
-    max_aliases: int
-    max_tokens: int
-    max_batch: int
-    max_body_bytes: int
-    introspection: bool
-    graphiql: bool
-    persisted_only: bool
-    persisted_manifest: Path | None
-    log_level: str
+def http_url(name: str, raw: str) -> str:
+    if not raw.startswith(("https://", "http://")):
+        raise ConfigError(f"{name} must be an http(s) URL")
+    return raw
 
 
-def _http_settings(env: Mapping[str, str], dev: bool) -> _HttpSettings:
-    """The CIP_* settings of the HTTP hardening: query limits, tools, persisted operations."""
-    manifest_raw = env.get("CIP_PERSISTED_MANIFEST") or None
-    manifest = Path(manifest_raw) if manifest_raw else None
-    if manifest is not None and not manifest.is_file():
-        raise ConfigError(f"CIP_PERSISTED_MANIFEST {manifest} does not exist")
-    persisted_only = _flag(env, "CIP_PERSISTED_ONLY", False)
-    if persisted_only and manifest is None:
+def database(name: str, raw: str) -> str:
+    if not raw.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://")):
         raise ConfigError(
-            "CIP_PERSISTED_ONLY needs CIP_PERSISTED_MANIFEST (the allowed operations)"
+            f"{name} must start with sqlite:// or postgres://, got {raw.split(':')[0]}:"
         )
-    level = (env.get("CIP_LOG_LEVEL") or "INFO").strip().upper()
-    if level not in LOG_LEVELS:
-        raise ConfigError(f"CIP_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
-    return {
-        "max_depth": _positive_int(env, "CIP_MAX_DEPTH", 10, "levels"),
-        "max_aliases": _positive_int(env, "CIP_MAX_ALIASES", 30, "aliases", 0),
-        "max_tokens": _positive_int(env, "CIP_MAX_TOKENS", 2000, "tokens", 100),
-        "max_batch": _positive_int(env, "CIP_MAX_BATCH", 1, "operations"),
-        "max_body_bytes": _positive_int(env, "CIP_MAX_BODY_BYTES", 64 * 1024, "bytes", 1024),
-        "introspection": _flag(env, "CIP_INTROSPECTION", dev),
-        "graphiql": _flag(env, "CIP_GRAPHIQL", dev),
-        "persisted_only": persisted_only,
-        "persisted_manifest": manifest,
-        "log_level": level,
-    }
+    if raw.startswith("postgresql://"):
+        return "postgres://" + raw[len("postgresql://") :]
+    return raw
 
 
-def _database_url(name: str, url: str) -> str:
-    if not url.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://")):
-        raise ConfigError(
-            f"{name} must start with sqlite:// or postgres://, got {url.split(':')[0]}:"
-        )
-    if url.startswith("postgresql://"):
-        return "postgres://" + url[len("postgresql://") :]
-    return url
+def key(name: str, raw: str) -> bytes:
+    return decode_key(name, raw)
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Build and validate the settings; raise ConfigError with a one-line message."""
-    env = os.environ if env is None else env
-    mode = env.get("CIP_ENV", "dev") or "dev"
-    if mode not in ENVS:
-        raise ConfigError(f"CIP_ENV must be dev or prod, got {mode!r}")
-    dev = mode == "dev"
-    data_dir = Path(env.get("CIP_DATA_DIR") or "./.cip").resolve()
+def secret(name: str, raw: str) -> bytes:
+    value = raw.encode()
+    if len(value) < 32:
+        raise ConfigError(f"{name} must be at least 32 characters")
+    return value
 
-    database_url = _database_url(
-        "CIP_DATABASE_URL", env.get("CIP_DATABASE_URL") or f"sqlite://{data_dir}/cip.sqlite3"
-    )
-    keystore_raw = env.get("CIP_KEYSTORE_URL") or None
-    keystore_url = _database_url("CIP_KEYSTORE_URL", keystore_raw) if keystore_raw else None
-    for url in (database_url, keystore_url):
-        if url and url.startswith("sqlite://") and ":memory:" not in url:
-            Path(url[len("sqlite://") :]).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
 
-    keys: dict[str, bytes] = {}
-    for name, file in (("CIP_PSEUDONYM_KEY", "pseudonym.key"), ("CIP_MASTER_KEY", "master.key")):
-        value = env.get(name)
-        if not value:
-            if not dev:
-                raise ConfigError(f"{name} is not set; in prod generate keys with `cip keygen`")
-            value = _dev_key_file(data_dir, file)
-        keys[name] = decode_key(name, value)
+def day(name: str, raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a day, YYYY-MM-DD") from exc
 
-    algorithms = tuple(
-        a.strip() for a in (env.get("CIP_JWT_ALGORITHMS") or "").split(",") if a.strip()
-    )
-    if not algorithms:
-        algorithms = ("HS256",) if dev else ("RS256", "ES256", "EdDSA")
-    for alg in algorithms:
+
+def algorithms(name: str, raw: str) -> tuple[str, ...]:
+    found = tuple(a.strip() for a in raw.split(",") if a.strip())
+    for alg in found:
         if alg.lower() == "none":
-            raise ConfigError("CIP_JWT_ALGORITHMS must not contain none")
+            raise ConfigError(f"{name} must not contain none")
+        if not alg.startswith("HS") and alg not in ASYMMETRIC_ALGORITHMS:
+            raise ConfigError(f"{name} has unknown algorithm {alg!r}")
+    return found
+
+
+# ---------------------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True)
+class DevFile:
+    """A dev default kept in a file of the data dir (made by ``prepare_data_dir``, mode 0600)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Var:
+    """One CIP_* variable. An empty value counts as unset.
+
+    ``default`` is the text used when it is unset (a function of the data dir where the
+    default lives there); ``dev_default`` replaces it in dev. With neither, the setting is
+    None, or, when ``missing`` says what to do, unset is an error in that mode. A
+    ``dev_only`` variable must not be set in prod (its value there is None)."""
+
+    name: str
+    parse: Parse
+    default: str | Callable[[Path], str] | None = None
+    dev_default: str | DevFile | None = None
+    missing: str | None = None
+    dev_only: bool = False
+
+
+def var(
+    name: str,
+    parse: Parse,
+    default: str | Callable[[Path], str] | None = None,
+    *,
+    dev_default: str | DevFile | None = None,
+    missing: str | None = None,
+    dev_only: bool = False,
+) -> Any:
+    """Declare a setting: a dataclass field of ``Settings`` read from ``name``."""
+    return field(metadata={"var": Var(name, parse, default, dev_default, missing, dev_only)})
+
+
+KEYGEN = "is not set; in prod generate keys with `cip keygen`"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Declaration order is reading order: CIP_ENV and CIP_DATA_DIR come first.
+    env: str = var("CIP_ENV", choice(*ENVS), "dev")
+    data_dir: Path = var("CIP_DATA_DIR", directory, "./.cip")
+    database_url: str = var(
+        "CIP_DATABASE_URL", database, lambda data_dir: f"sqlite://{data_dir}/cip.sqlite3"
+    )
+    keystore_url: str | None = var("CIP_KEYSTORE_URL", database)
+    pseudonym_key: bytes = var(
+        "CIP_PSEUDONYM_KEY", key, dev_default=DevFile("pseudonym.key"), missing=KEYGEN
+    )
+    master_key: bytes = var(
+        "CIP_MASTER_KEY", key, dev_default=DevFile("master.key"), missing=KEYGEN
+    )
+    jwt_issuer: str = var(
+        "CIP_JWT_ISSUER",
+        text,
+        dev_default=DEV_ISSUER,
+        missing="is not set; name your identity provider's issuer",
+    )
+    jwt_audience: str = var(
+        "CIP_JWT_AUDIENCE",
+        text,
+        dev_default=DEV_AUDIENCE,
+        missing="is not set; name the audience tokens are issued for",
+    )
+    jwt_algorithms: tuple[str, ...] = var(
+        "CIP_JWT_ALGORITHMS", algorithms, "RS256,ES256,EdDSA", dev_default="HS256"
+    )
+    jwks_url: str | None = var("CIP_JWKS_URL", http_url)
+    jwks_file: Path | None = var("CIP_JWKS_FILE", existing_file)
+    dev_jwt_secret: bytes | None = var(
+        "CIP_DEV_JWT_SECRET", secret, dev_default=DevFile("dev-jwt.secret"), dev_only=True
+    )
+    local_commons_url: str | None = var("CIP_LOCAL_COMMONS_URL", http_url)
+    today: dt.date | None = var("CIP_TODAY", day, dev_only=True)
+    update_ttl_days: int = var("CIP_UPDATE_TTL_DAYS", whole("days"), "30")
+    wellbeing_days: int = var("CIP_WELLBEING_DAYS", whole("days"), "14")
+    # Small-cell floors; the directive's minCell (5) is a floor under both.
+    min_cell_coordinator: int = var("CIP_MIN_CELL_COORDINATOR", whole("people", 5), "5")
+    min_cell_ai: int = var("CIP_MIN_CELL_AI", whole("people", 5), "11")
+    # Hardening of the HTTP surface (docs/security.md: Query limits, Logs).
+    max_depth: int = var("CIP_MAX_DEPTH", whole("levels"), "10")
+    max_aliases: int = var("CIP_MAX_ALIASES", whole("aliases", 0), "30")
+    max_tokens: int = var("CIP_MAX_TOKENS", whole("tokens", 100), "2000")
+    max_batch: int = var("CIP_MAX_BATCH", whole("operations"), "1")
+    max_body_bytes: int = var("CIP_MAX_BODY_BYTES", whole("bytes", 1024), str(64 * 1024))
+    introspection: bool = var("CIP_INTROSPECTION", flag, "off", dev_default="on")
+    graphiql: bool = var("CIP_GRAPHIQL", flag, "off", dev_default="on")
+    persisted_only: bool = var("CIP_PERSISTED_ONLY", flag, "off")
+    persisted_manifest: Path | None = var("CIP_PERSISTED_MANIFEST", existing_file)
+    log_level: str = var("CIP_LOG_LEVEL", level, "INFO")
+    # Rate limits (auth/rate_limits.py): memory, database (shared by instances), off (dev).
+    rate_backend: str = var("CIP_RATE_LIMIT_BACKEND", choice(*RATE_BACKENDS), "memory")
+    rate_mutations_per_minute: int = var("CIP_RATE_MUTATIONS_PER_MINUTE", whole("attempts"), "60")
+    rate_address_mutations_per_minute: int = var(
+        "CIP_RATE_ADDRESS_MUTATIONS_PER_MINUTE", whole("attempts"), "600"
+    )
+    rate_codes_per_hour: int = var("CIP_RATE_CODES_PER_HOUR", whole("attempts"), "30")
+    rate_address_codes_per_hour: int = var(
+        "CIP_RATE_ADDRESS_CODES_PER_HOUR", whole("attempts"), "300"
+    )
+    rate_client_header: str | None = var("CIP_RATE_CLIENT_HEADER", text)
+    # Benchmarks and tests: report SQL statements per request in a response header.
+    count_sql: bool = var("CIP_COUNT_SQL", flag, "off")
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env == "dev"
+
+
+def declared() -> tuple[Var, ...]:
+    """Every variable ``Settings`` reads, in reading order."""
+    return tuple(f.metadata["var"] for f in fields(Settings))
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def _raw(env: Mapping[str, str], name: str) -> str | None:
+    return env.get(name) or None
+
+
+def _mode(env: Mapping[str, str]) -> bool:
+    """True in dev (CIP_ENV checked as load_settings checks it)."""
+    by_name = {v.name: v for v in declared()}
+    mode = _raw(env, "CIP_ENV") or "dev"
+    return str(by_name["CIP_ENV"].parse("CIP_ENV", mode)) == "dev"
+
+
+def _read(spec: Var, env: Mapping[str, str], dev: bool, data_dir: Path | None) -> Any:
+    raw = _raw(env, spec.name)
+    if spec.dev_only and not dev:
+        if raw is not None:
+            raise ConfigError(f"{spec.name} is dev only; unset it in prod")
+        return None
+    if raw is None:
+        fallback = spec.dev_default if dev and spec.dev_default is not None else spec.default
+        if isinstance(fallback, DevFile):
+            assert data_dir is not None, "CIP_DATA_DIR is read first"
+            path = data_dir / fallback.name
+            if not path.is_file():
+                raise ConfigError(
+                    f"{spec.name} is not set and {path} does not exist; "
+                    "a `cip` command (migrate, serve, token) creates the dev keys there"
+                )
+            raw = path.read_text().strip()
+        elif callable(fallback):
+            assert data_dir is not None, "CIP_DATA_DIR is read first"
+            raw = fallback(data_dir)
+        else:
+            raw = fallback
+    if raw is None:
+        if spec.missing is not None:
+            raise ConfigError(f"{spec.name} {spec.missing}")
+        return None
+    return spec.parse(spec.name, raw)
+
+
+def _check(s: Settings) -> None:
+    """The rules that join several variables."""
+    for alg in s.jwt_algorithms:
         if alg.startswith("HS"):
-            if not dev:
+            if not s.is_dev:
                 raise ConfigError(f"CIP_JWT_ALGORITHMS has {alg}: shared secrets are dev only")
             if alg != "HS256":
                 raise ConfigError(f"CIP_JWT_ALGORITHMS has {alg}: only HS256 is allowed in dev")
-        elif alg not in ASYMMETRIC_ALGORITHMS:
-            raise ConfigError(f"CIP_JWT_ALGORITHMS has unknown algorithm {alg!r}")
-
-    issuer = env.get("CIP_JWT_ISSUER") or (DEV_ISSUER if dev else "")
-    audience = env.get("CIP_JWT_AUDIENCE") or (DEV_AUDIENCE if dev else "")
-    if not issuer:
-        raise ConfigError("CIP_JWT_ISSUER is not set; name your identity provider's issuer")
-    if not audience:
-        raise ConfigError("CIP_JWT_AUDIENCE is not set; name the audience tokens are issued for")
-
-    jwks_url = env.get("CIP_JWKS_URL") or None
-    jwks_file_raw = env.get("CIP_JWKS_FILE") or None
-    jwks_file = Path(jwks_file_raw) if jwks_file_raw else None
-    if jwks_url and jwks_file:
+    if s.jwks_url and s.jwks_file:
         raise ConfigError("set CIP_JWKS_URL or CIP_JWKS_FILE, not both")
-    if jwks_file is not None and not jwks_file.is_file():
-        raise ConfigError(f"CIP_JWKS_FILE {jwks_file} does not exist")
-    if jwks_url and not jwks_url.startswith(("https://", "http://")):
-        raise ConfigError("CIP_JWKS_URL must be an http(s) URL")
-    needs_jwks = any(not a.startswith("HS") for a in algorithms)
-    if needs_jwks and not (jwks_url or jwks_file) and not dev:
+    needs_jwks = any(not a.startswith("HS") for a in s.jwt_algorithms)
+    if needs_jwks and not (s.jwks_url or s.jwks_file) and not s.is_dev:
         raise ConfigError("set CIP_JWKS_URL or CIP_JWKS_FILE: prod verifies tokens with a JWKS")
-
-    dev_secret: bytes | None = None
-    if dev:
-        raw_secret = env.get("CIP_DEV_JWT_SECRET") or _dev_key_file(data_dir, "dev-jwt.secret")
-        dev_secret = raw_secret.encode()
-        if len(dev_secret) < 32:
-            raise ConfigError("CIP_DEV_JWT_SECRET must be at least 32 characters")
-    elif env.get("CIP_DEV_JWT_SECRET"):
-        raise ConfigError("CIP_DEV_JWT_SECRET is dev only; unset it in prod")
-
-    today: dt.date | None = None
-    if env.get("CIP_TODAY"):
-        if not dev:
-            raise ConfigError("CIP_TODAY is dev only; unset it in prod")
-        try:
-            today = dt.date.fromisoformat(env["CIP_TODAY"])
-        except ValueError as exc:
-            raise ConfigError("CIP_TODAY must be a day, YYYY-MM-DD") from exc
-
-    local_commons = env.get("CIP_LOCAL_COMMONS_URL") or None
-    if local_commons and not local_commons.startswith(("https://", "http://")):
-        raise ConfigError("CIP_LOCAL_COMMONS_URL must be an http(s) URL")
-
-    rate_backend = env.get("CIP_RATE_LIMIT_BACKEND") or "memory"
-    if rate_backend not in RATE_BACKENDS:
+    if s.persisted_only and s.persisted_manifest is None:
         raise ConfigError(
-            f"CIP_RATE_LIMIT_BACKEND must be memory, database or off, got {rate_backend!r}"
+            "CIP_PERSISTED_ONLY needs CIP_PERSISTED_MANIFEST (the allowed operations)"
         )
-    if rate_backend == "off" and not dev:
+    if s.rate_backend == "off" and not s.is_dev:
         raise ConfigError("CIP_RATE_LIMIT_BACKEND=off is dev only; use memory or database")
 
-    return Settings(
-        env=mode,
-        data_dir=data_dir,
-        database_url=database_url,
-        keystore_url=keystore_url,
-        pseudonym_key=keys["CIP_PSEUDONYM_KEY"],
-        master_key=keys["CIP_MASTER_KEY"],
-        jwt_issuer=issuer,
-        jwt_audience=audience,
-        jwt_algorithms=algorithms,
-        jwks_url=jwks_url,
-        jwks_file=jwks_file,
-        dev_jwt_secret=dev_secret,
-        local_commons_url=local_commons,
-        today=today,
-        update_ttl_days=_positive_int(env, "CIP_UPDATE_TTL_DAYS", 30),
-        wellbeing_days=_positive_int(env, "CIP_WELLBEING_DAYS", 14),
-        # Small-cell floors; the directive's minCell (5) is a floor under both.
-        min_cell_coordinator=_positive_int(env, "CIP_MIN_CELL_COORDINATOR", 5, "people", 5),
-        min_cell_ai=_positive_int(env, "CIP_MIN_CELL_AI", 11, "people", 5),
-        **_http_settings(env, dev),
-        rate_backend=rate_backend,
-        rate_mutations_per_minute=_positive_int(
-            env, "CIP_RATE_MUTATIONS_PER_MINUTE", 60, "attempts"
-        ),
-        rate_address_mutations_per_minute=_positive_int(
-            env, "CIP_RATE_ADDRESS_MUTATIONS_PER_MINUTE", 600, "attempts"
-        ),
-        rate_codes_per_hour=_positive_int(env, "CIP_RATE_CODES_PER_HOUR", 30, "attempts"),
-        rate_address_codes_per_hour=_positive_int(
-            env, "CIP_RATE_ADDRESS_CODES_PER_HOUR", 300, "attempts"
-        ),
-        rate_client_header=env.get("CIP_RATE_CLIENT_HEADER") or None,
-        count_sql=_flag(env, "CIP_COUNT_SQL", False),
-    )
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build and validate the settings; raise ConfigError with a one-line message.
+
+    Reads only; in dev, a key left unset comes from its file in the data dir, which
+    ``prepare_data_dir`` makes."""
+    env = os.environ if env is None else env
+    dev = _mode(env)
+    values: dict[str, Any] = {}
+    data_dir: Path | None = None
+    for f in fields(Settings):
+        values[f.name] = _read(f.metadata["var"], env, dev, data_dir)
+        if f.name == "data_dir":
+            data_dir = values[f.name]
+    settings = Settings(**values)
+    _check(settings)
+    return settings
+
+
+# ---------------------------------------------------------------------------- the writing step
+
+
+def _write_dev_file(path: Path) -> None:
+    """A fresh dev key in ``path`` (mode 0600), unless one is already there."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(new_key() + "\n")
+
+
+def prepare_data_dir(env: Mapping[str, str] | None = None) -> None:
+    """Make what loading the settings reads: the SQLite files' directories and, in dev, a
+    key file (mode 0600, in CIP_DATA_DIR) for each dev key that is not set. Idempotent."""
+    env = os.environ if env is None else env
+    dev = _mode(env)
+    by_name = {v.name: v for v in declared()}
+    data_dir = _read(by_name["CIP_DATA_DIR"], env, dev, None)
+    for name in ("CIP_DATABASE_URL", "CIP_KEYSTORE_URL"):
+        url = _read(by_name[name], env, dev, data_dir)
+        if url and url.startswith("sqlite://") and ":memory:" not in url:
+            Path(url[len("sqlite://") :]).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if dev:
+        for spec in declared():
+            if isinstance(spec.dev_default, DevFile) and _raw(env, spec.name) is None:
+                _write_dev_file(data_dir / spec.dev_default.name)

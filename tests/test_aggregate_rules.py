@@ -17,6 +17,8 @@ from resolvers.aggregates.care_load import Band, Trend, band, gini, my_share, to
 from resolvers.aggregates.releases import iso_week, last_complete_week_end, week_end, window_weeks
 from resolvers.aggregates.signals import SignalInputs, SignalKind, concentrated_weeks, signals
 
+pytestmark = pytest.mark.unit
+
 KEY = bytes(range(32))
 COORD_CELLS = CellPolicy(min_cell=5)
 AI_CELLS = CellPolicy(min_cell=11, rounding_key=KEY)

@@ -10,6 +10,8 @@ from models.errors import BadUserInput
 from models.pseudonym import code_hash
 from resolvers import care_input, one_time_codes
 
+pytestmark = pytest.mark.unit
+
 
 def test_neighborhood_ids() -> None:
     assert care_input.neighborhood("elm-street") == "elm-street"

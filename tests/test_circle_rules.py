@@ -11,6 +11,8 @@ from models.errors import BadUserInput, Forbidden, InvalidTransition
 from resolvers.circles import rules
 from resolvers.circles.rules import Role
 
+pytestmark = pytest.mark.unit
+
 TODAY = dt.date(2026, 3, 2)
 
 

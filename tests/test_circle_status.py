@@ -15,6 +15,8 @@ from resolvers.circles.status import (
     transition,
 )
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.mark.parametrize(
     ("count", "expected"), [(0, Status.FORMING), (1, Status.FORMING), (2, Status.ACTIVE)]

@@ -21,6 +21,8 @@ from graphql import (
 
 from schema.build import export_sdl
 
+pytestmark = pytest.mark.unit
+
 HERE = Path(__file__).resolve().parent
 CONTRACT = HERE / "fixtures" / "contract.graphql"
 SHARED = HERE.parent.parent / "shared" / "contract" / "cip.graphql"

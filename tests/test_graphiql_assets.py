@@ -10,6 +10,8 @@ import pytest
 
 from subgraph.graphiql import ASSETS_DIR, graphiql_page
 
+pytestmark = pytest.mark.unit
+
 PREFIX = "/graphiql-assets"
 
 VENDORED_FILES = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+import pytest
 import strawberry
 
 from auth.directives import AggregateOnly
@@ -14,6 +15,8 @@ from models.errors import Forbidden, Unauthenticated
 from resolvers.request import Policy
 from schema.errors import error_shaping
 from schema.fields import member_field, public_field
+
+pytestmark = pytest.mark.unit
 
 POLICY = Policy(pseudonym_key=b"k" * 32, issuer="test", rounding_key=b"r" * 32)
 

@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 import strawberry
 from strawberry.printer import print_schema
 
 from schema.build import export_sdl
 from schema.local_commons import HelpRequestInput, HelpRequestReceipt
+
+pytestmark = pytest.mark.unit
 
 
 def _types(sdl: str) -> dict[str, str]:

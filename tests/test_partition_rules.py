@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from schema.build import export_sdl
 from subgraph.partition import (
     cip_declares_no_entity,
@@ -12,6 +14,8 @@ from subgraph.partition import (
     partition_reasons,
     supergraph_has_no_cip_key,
 )
+
+pytestmark = pytest.mark.unit
 
 FED = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: {imports})\n'
 LOCAL = (

@@ -8,6 +8,8 @@ from models.errors import BadUserInput, Forbidden, InvalidTransition
 from resolvers.repair import rules
 from resolvers.repair.rules import LENSES, Closure, Role, Route, Stage, ThreadState
 
+pytestmark = pytest.mark.unit
+
 HARMED, RESPONSIBLE, FACILITATOR = Role.HARMED_PARTY, Role.RESPONSIBLE_PARTY, Role.FACILITATOR
 
 

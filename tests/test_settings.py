@@ -5,7 +5,22 @@ from pathlib import Path
 
 import pytest
 
-from subgraph.settings import ConfigError, load_settings, new_key
+from subgraph.settings import (
+    ConfigError,
+    Settings,
+    declared,
+    load_settings,
+    new_key,
+    prepare_data_dir,
+)
+
+pytestmark = pytest.mark.unit
+
+
+def dev_settings(env: dict[str, str]) -> Settings:
+    """Dev settings as a command reads them: the data dir prepared first."""
+    prepare_data_dir(env)
+    return load_settings(env)
 
 
 def prod_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -26,21 +41,21 @@ def prod_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def test_dev_defaults_generate_keys_once_with_mode_0600(tmp_path: Path) -> None:
     env = {"CIP_DATA_DIR": str(tmp_path / "data")}
-    first = load_settings(env)
+    first = dev_settings(env)
     assert first.env == "dev"
     assert first.database_url == f"sqlite://{tmp_path / 'data'}/cip.sqlite3"
     assert first.jwt_algorithms == ("HS256",)
     for name in ("pseudonym.key", "master.key", "dev-jwt.secret"):
         mode = stat.S_IMODE((tmp_path / "data" / name).stat().st_mode)
         assert mode == 0o600, name
-    again = load_settings(env)
+    again = dev_settings(env)
     assert again.master_key == first.master_key
     assert again.pseudonym_key == first.pseudonym_key
     assert again.dev_jwt_secret == first.dev_jwt_secret
 
 
 def test_dev_jwt_secret_from_environment_wins(tmp_path: Path) -> None:
-    settings = load_settings({"CIP_DATA_DIR": str(tmp_path), "CIP_DEV_JWT_SECRET": "s" * 40})
+    settings = dev_settings({"CIP_DATA_DIR": str(tmp_path), "CIP_DEV_JWT_SECRET": "s" * 40})
     assert settings.dev_jwt_secret == b"s" * 40
 
 
@@ -91,26 +106,26 @@ def test_prod_refuses_to_start(tmp_path: Path, change: dict[str, str], message: 
 )
 def test_bad_values_get_one_clear_line(tmp_path: Path, env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError) as info:
-        load_settings({"CIP_DATA_DIR": str(tmp_path), **env})
+        dev_settings({"CIP_DATA_DIR": str(tmp_path), **env})
     assert message in str(info.value)
     assert "\n" not in str(info.value)
 
 
 def test_postgresql_scheme_is_accepted(tmp_path: Path) -> None:
-    settings = load_settings(
+    settings = dev_settings(
         {"CIP_DATA_DIR": str(tmp_path), "CIP_DATABASE_URL": "postgresql://u@h:5432/d"}
     )
     assert settings.database_url == "postgres://u@h:5432/d"
 
 
 def test_cip_today_fixes_the_clock_in_dev(tmp_path: Path) -> None:
-    settings = load_settings({"CIP_DATA_DIR": str(tmp_path), "CIP_TODAY": "2026-03-04"})
+    settings = dev_settings({"CIP_DATA_DIR": str(tmp_path), "CIP_TODAY": "2026-03-04"})
     assert settings.today is not None and settings.today.isoformat() == "2026-03-04"
 
 
 def test_small_cell_floors(tmp_path: Path) -> None:
     env = {"CIP_DATA_DIR": str(tmp_path)}
-    defaults = load_settings(env)
+    defaults = dev_settings(env)
     assert (defaults.min_cell_coordinator, defaults.min_cell_ai) == (5, 11)
     raised = load_settings({**env, "CIP_MIN_CELL_COORDINATOR": "7", "CIP_MIN_CELL_AI": "20"})
     assert (raised.min_cell_coordinator, raised.min_cell_ai) == (7, 20)
@@ -125,7 +140,86 @@ def test_small_cell_floors(tmp_path: Path) -> None:
 
 def test_sql_counting_is_off_unless_asked(tmp_path: Path) -> None:
     env = {"CIP_DATA_DIR": str(tmp_path)}
-    assert load_settings(env).count_sql is False
+    assert dev_settings(env).count_sql is False
     assert load_settings({**env, "CIP_COUNT_SQL": "1"}).count_sql is True
     with pytest.raises(ConfigError, match="CIP_COUNT_SQL must be on or off"):
         load_settings({**env, "CIP_COUNT_SQL": "maybe"})
+
+
+def test_loading_writes_nothing_and_preparing_makes_the_dev_files(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    env = {"CIP_DATA_DIR": str(data)}
+    with pytest.raises(ConfigError, match="CIP_PSEUDONYM_KEY is not set and .* does not exist"):
+        load_settings(env)
+    given = {**env, "CIP_PSEUDONYM_KEY": new_key(), "CIP_MASTER_KEY": new_key()}
+    load_settings({**given, "CIP_DEV_JWT_SECRET": "s" * 40})
+    assert not data.exists()
+    prepare_data_dir(given)
+    assert sorted(p.name for p in data.iterdir()) == ["dev-jwt.secret"]
+    prepare_data_dir(env)
+    assert sorted(p.name for p in data.iterdir()) == [
+        "dev-jwt.secret",
+        "master.key",
+        "pseudonym.key",
+    ]
+
+
+def test_preparing_makes_the_sqlite_directories_in_prod_and_no_keys(tmp_path: Path) -> None:
+    env = prod_env(
+        tmp_path,
+        CIP_DATABASE_URL=f"sqlite://{tmp_path}/care/cip.sqlite3",
+        CIP_KEYSTORE_URL=f"sqlite://{tmp_path}/keys/keys.sqlite3",
+    )
+    load_settings(env)
+    assert not (tmp_path / "care").exists() and not (tmp_path / "keys").exists()
+    prepare_data_dir(env)
+    assert (tmp_path / "care").is_dir() and (tmp_path / "keys").is_dir()
+    assert not (tmp_path / "master.key").exists()
+
+
+def test_each_variable_is_declared_once() -> None:
+    names = [v.name for v in declared()]
+    assert len(names) == len(set(names))
+    assert all(name.startswith("CIP_") for name in names)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+CODE_PACKAGES = ("subgraph", "models", "auth", "resolvers", "schema", "bench")
+
+
+def _names_read_from_the_environment() -> set[str]:
+    """CIP_* names the code reads: the declared settings, and every literal name passed to
+    ``os.environ.get``, ``os.getenv`` or ``os.environ[...]`` in the service and bench code."""
+    import ast
+
+    found = {v.name for v in declared()}
+    for package in CODE_PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                arg: ast.expr | None = None
+                if isinstance(node, ast.Call) and node.args:
+                    func = node.func
+                    if isinstance(func, ast.Attribute) and func.attr in ("get", "getenv"):
+                        arg = node.args[0]
+                elif isinstance(node, ast.Subscript):
+                    arg = node.slice
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    if arg.value.startswith("CIP_") and arg.value.isupper():
+                        found.add(arg.value)
+    return found
+
+
+def _readme_table_names() -> set[str]:
+    text = (ROOT / "README.md").read_text()
+    section = text.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    names: set[str] = set()
+    for line in section.splitlines():
+        if line.startswith("| `CIP_"):
+            first = line.split("|")[1]
+            names |= {part.strip().strip("`") for part in first.split("/")}
+    return names
+
+
+def test_every_variable_the_code_reads_is_in_the_readme_table() -> None:
+    missing = _names_read_from_the_environment() - _readme_table_names()
+    assert not missing, f"add these to the README's configuration table: {sorted(missing)}"

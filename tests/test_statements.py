@@ -10,6 +10,8 @@ import pytest
 
 from models.statements import as_date, as_uuid, render
 
+pytestmark = pytest.mark.unit
+
 SQL = "SELECT 1 FROM t WHERE a = {p0} AND id IN ({ids}) AND b <= {p1}"
 
 

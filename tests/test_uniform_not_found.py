@@ -168,6 +168,7 @@ def close_enough(outsider: float, random_median: float) -> bool:
     return outsider <= random_median + max(0.002, 0.25 * random_median)
 
 
+@pytest.mark.unit
 def test_close_enough_criterion() -> None:
     assert close_enough(0.0049, 0.003) and not close_enough(0.0051, 0.003)
     assert close_enough(0.0124, 0.010) and not close_enough(0.0126, 0.010)
@@ -211,6 +212,7 @@ def unlimited(
             pg.drop()
 
 
+@pytest.mark.timing
 def test_outsiders_take_no_measurably_longer(unlimited: tuple[str, Served, World]) -> None:
     backend, server, world = unlimited
     by_field = {c.field: c for c in CASES}

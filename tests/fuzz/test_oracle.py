@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.fuzz.oracle import AGGREGATE_READ, COORDINATOR, Role, problems, root_rules
+
+pytestmark = pytest.mark.unit
 
 RULES = root_rules()
 MEMBER = Role("member")
