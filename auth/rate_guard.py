@@ -1,8 +1,10 @@
 """The one place where rate limits are enforced: a field extension on every root mutation.
 
 It runs after the DirectiveGuard (which answers UNAUTHENTICATED/FORBIDDEN first) and counts
-the attempt against the caller's subject pseudonym and client address; code redemptions
-(``CODE_FIELDS``) count against the hourly code limits as well. The limiter lives on the app
+the attempt against the caller's subject pseudonym and client address; a mutation that redeems
+an invite or transfer code (marked where it is declared: ``member_mutation(...,
+redeems_code=True)`` in ``schema/fields.py``) counts against the hourly code limits as well:
+guessing codes is what those limits stop. The limiter lives on the app
 (``app.state.rate_limiter``); without one (CIP_RATE_LIMIT_BACKEND=off) nothing is limited.
 """
 
@@ -15,9 +17,6 @@ from strawberry.extensions.field_extension import FieldExtension
 from strawberry.types import Info
 
 from auth.rate_limits import RateLimiter
-
-# Mutations that take an invite or transfer code: guessing codes is what these limits stop.
-CODE_FIELDS = frozenset({"joinCircle", "joinRepairThread", "acceptCareHold"})
 
 
 def client_address(request: Any, header: str | None) -> str | None:
@@ -32,6 +31,10 @@ def client_address(request: Any, header: str | None) -> str | None:
 
 
 class RateGuard(FieldExtension):
+    def __init__(self, *, redeems_code: bool = False) -> None:
+        super().__init__()
+        self.redeems_code = redeems_code
+
     async def resolve_async(
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
     ) -> Any:
@@ -43,6 +46,6 @@ class RateGuard(FieldExtension):
             await limiter.check(
                 subject=info.context.viewer.subject,
                 address=client_address(request, header),
-                redeems_code=info.field_name in CODE_FIELDS,
+                redeems_code=self.redeems_code,
             )
         return await next_(source, info, **kwargs)

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import Enum
 from typing import Any
 
 import httpx
+import strawberry
 
 from models.circles import CircleMember
 from models.errors import BadUserInput, Forbidden, LocalCommonsUnavailable, NotFound
+from resolvers.enums import CareEnum
 from resolvers.request import CareContext
 
 TITLE_MAX = 120
@@ -36,7 +37,8 @@ CREATE_STEWARD_ALERT = (
 )
 
 
-class Urgency(Enum):
+@strawberry.enum(description="How soon the neighbourhood's stewards are needed.")
+class Urgency(CareEnum):
     SOON = "SOON"
     TODAY = "TODAY"
     NOW = "NOW"

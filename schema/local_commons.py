@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 
 import strawberry
 from strawberry.types import Info
 
 from resolvers import local_commons
 from resolvers.circles.lookup import membership
+from resolvers.local_commons import Urgency
 from resolvers.request import CareContext
 from schema.fields import member_mutation
-
-
-@strawberry.enum(description="How soon the neighbourhood's stewards are needed.")
-class Urgency(Enum):
-    SOON = "SOON"
-    TODAY = "TODAY"
-    NOW = "NOW"
 
 
 @strawberry.input(description="What a circle member asks Local Commons for; sent as typed.")
@@ -51,9 +44,7 @@ class HelpRequestReceipt:
 async def resolve_raise_steward_alert(
     info: Info[CareContext, None], neighborhood: strawberry.ID, urgency: Urgency
 ) -> bool:
-    return await local_commons.raise_steward_alert(
-        info.context, str(neighborhood), local_commons.Urgency(urgency.value)
-    )
+    return await local_commons.raise_steward_alert(info.context, str(neighborhood), urgency)
 
 
 async def resolve_request_local_commons_help(

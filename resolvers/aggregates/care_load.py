@@ -14,7 +14,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import Enum
+
+import strawberry
+
+from resolvers.enums import CareEnum
 
 MIN_LOAD_COORDINATORS = 3
 MIN_BAND_COORDINATORS = 5
@@ -24,14 +27,20 @@ SPREAD_BELOW = 0.5
 CONCENTRATED_ABOVE = 0.75
 
 
-class Trend(Enum):
+@strawberry.enum(name="LoadTrend", description="Direction of care load concentration over 8 weeks.")
+class Trend(CareEnum):
     RISING = "RISING"
     STEADY = "STEADY"
     FALLING = "FALLING"
     UNKNOWN = "UNKNOWN"
 
 
-class Band(Enum):
+@strawberry.enum(
+    name="LoadBand",
+    description="Band of the two busiest coordinators' share of actions: SPREAD below 0.5, "
+    "MODERATE to 0.75, CONCENTRATED above; UNKNOWN below 5 coordinators.",
+)
+class Band(CareEnum):
     SPREAD = "SPREAD"
     MODERATE = "MODERATE"
     CONCENTRATED = "CONCENTRATED"

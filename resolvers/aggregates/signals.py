@@ -16,12 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
+
+import strawberry
 
 from resolvers.aggregates.care_load import TREND_WEEKS, Band, Trend, band
+from resolvers.enums import CareEnum
 
 
-class SignalKind(Enum):
+@strawberry.enum(name="CareSignalKind")
+class SignalKind(CareEnum):
     LOAD_CONCENTRATED = "LOAD_CONCENTRATED"
     LOAD_RISING = "LOAD_RISING"
     HOLDS_WAITING = "HOLDS_WAITING"

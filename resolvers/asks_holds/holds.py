@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import strawberry
 from tortoise.transactions import in_transaction
 
 from models import metrics
@@ -18,17 +19,22 @@ from models.errors import InviteInvalid, NotFound
 from models.holds import CareHold, HoldTransfer, SupportAsk
 from resolvers import care_input, one_time_codes
 from resolvers.asks_holds import asks
+from resolvers.enums import CareEnum
 from resolvers.request import CareContext, coordinated_filter, require_coordinator, subject
 
-OPEN = "OPEN"
-CIRCLE_FORMED = "CIRCLE_FORMED"
+
+@strawberry.enum(description="Where a care hold stands. A closed hold is deleted.")
+class HoldStatus(CareEnum):
+    OPEN = "OPEN"
+    CIRCLE_FORMED = "CIRCLE_FORMED"
+    CLOSED = "CLOSED"  # never stored: closing deletes the row
 
 
 @dataclass(frozen=True)
 class HoldFacts:
     id: str
     neighborhood: str
-    status: str
+    status: HoldStatus
     opened_on: dt.date
     days_open: int
     sealed_note: str | None
@@ -45,7 +51,7 @@ def _facts(hold: CareHold, today: dt.date) -> HoldFacts:
     return HoldFacts(
         id=str(hold.id),
         neighborhood=hold.neighborhood,
-        status=hold.status,
+        status=HoldStatus(hold.status),
         opened_on=hold.opened_on,
         days_open=max(0, (today - hold.opened_on).days),
         sealed_note=note,
@@ -75,7 +81,11 @@ async def open_care_hold(ctx: CareContext, neighborhood: str, sealed_note: str |
     today = ctx.clock.today()
     async with in_transaction("default"):
         hold = await CareHold.create(
-            neighborhood=nbh, status=OPEN, opened_on=today, holder=holder, sealed_note=note
+            neighborhood=nbh,
+            status=HoldStatus.OPEN,
+            opened_on=today,
+            holder=holder,
+            sealed_note=note,
         )
         await metrics.record_many(
             [
@@ -108,7 +118,11 @@ async def take_support_ask(ctx: CareContext, ask_id: str, sealed_note: str | Non
         await ctx.sealer.shred(asks.ask_owner(ask.id))
         nbh, asked_on = ask.neighborhood, ask.asked_on
         hold = await CareHold.create(
-            neighborhood=nbh, status=OPEN, opened_on=asked_on, holder=holder, sealed_note=note
+            neighborhood=nbh,
+            status=HoldStatus.OPEN,
+            opened_on=asked_on,
+            holder=holder,
+            sealed_note=note,
         )
         rows = [
             (nbh, today, metrics.ASK_TO_HOLD, 1),
@@ -185,7 +199,7 @@ async def close_care_hold(ctx: CareContext, hold_id: str) -> bool:
         if not await CareHold.filter(id=hold.id).delete():
             raise NotFound()
         rows = [(nbh, today, metrics.HOLD_CLOSED, 1)]
-        if hold.status == OPEN:
+        if hold.status == HoldStatus.OPEN:
             rows.append((nbh, today, metrics.GAUGE_HOLDS_OPEN, -1))
             rows.extend(metrics.hold_waiting_rows(nbh, hold.opened_on, today))
         await metrics.record_many(rows)

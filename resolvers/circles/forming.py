@@ -18,6 +18,7 @@ from models.circles import Circle, CircleMember
 from models.errors import BadUserInput, InvalidTransition
 from models.holds import CareHold
 from resolvers.asks_holds import holds
+from resolvers.asks_holds.holds import HoldStatus
 from resolvers.circles import rules
 from resolvers.circles.sealing import CIRCLE, MEMBER, key_owner, seal
 from resolvers.circles.status import Status, formed_moves
@@ -58,7 +59,7 @@ async def _own_open_hold(ctx: CareContext, raw_id: str, neighborhood: str) -> Ca
     hold = await holds.find_my_hold(ctx, raw_id)
     if hold.neighborhood != neighborhood:
         raise BadUserInput("The care hold belongs to another neighbourhood.")
-    if hold.status != holds.OPEN:
+    if hold.status != HoldStatus.OPEN:
         raise InvalidTransition("This care hold is no longer open.")
     return hold
 
@@ -98,8 +99,8 @@ async def form_circle(ctx: CareContext, req: FormCircleRequest) -> CircleView:
             )
             rows: list[Row] = [(nbh, today, m, v) for m, v in formed_moves()]
             if hold is not None:
-                picked = await CareHold.filter(id=hold.id, status=holds.OPEN).update(
-                    status=holds.CIRCLE_FORMED
+                picked = await CareHold.filter(id=hold.id, status=HoldStatus.OPEN).update(
+                    status=HoldStatus.CIRCLE_FORMED
                 )
                 if not picked:  # taken or closed by a concurrent request
                     raise InvalidTransition("This care hold is no longer open.")

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from enum import StrEnum
+
+import strawberry
 
 from models.errors import BadUserInput, Forbidden, InvalidTransition
+from resolvers.enums import CareEnum
 
 MAX_MEMBERS = 8  # the facilitator is not counted
 FOCUS_MAX = 200
@@ -24,7 +26,12 @@ UPDATES_FIRST_MAX = 100
 ROTA_AHEAD_DAYS = 366  # how far ahead a rota slot may be planned
 
 
-class Role(StrEnum):
+@strawberry.enum(
+    name="CircleRole",
+    description="A place in a circle: the person it holds (FOCUS), a SUPPORTER, or the "
+    "coordinator who FACILITATES it.",
+)
+class Role(CareEnum):
     FOCUS = "FOCUS"
     SUPPORTER = "SUPPORTER"
     FACILITATOR = "FACILITATOR"

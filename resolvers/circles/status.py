@@ -7,21 +7,26 @@ to FORMING: a circle that has been active stays so until it closes.
 
 from __future__ import annotations
 
-from enum import StrEnum
+import strawberry
 
 from models import metrics
 from models.errors import InvalidTransition
+from resolvers.enums import CareEnum
 
 ACTIVE_AT = 2  # members besides the facilitator
 
 
-class Status(StrEnum):
+@strawberry.enum(
+    name="CircleStatus",
+    description="Where a circle stands: forming, active, or paused for a while.",
+)
+class Status(CareEnum):
     FORMING = "FORMING"
     ACTIVE = "ACTIVE"
     PAUSED = "PAUSED"
 
 
-class Event(StrEnum):
+class Event(CareEnum):
     JOINED = "JOINED"
     PAUSE = "PAUSE"
     RESUME = "RESUME"

@@ -7,33 +7,43 @@ nothing can be added, proposed or confirmed.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
+import strawberry
+
 from models.errors import BadUserInput, Forbidden, InvalidTransition
+from resolvers.enums import CareEnum
 
 
-class Stage(enum.Enum):
+@strawberry.enum(
+    name="RepairStage",
+    description="The lenses of a repair thread, in order: IMPACT, NEEDS, ACCOUNTABILITY, "
+    "PATH_FORWARD.",
+)
+class Stage(CareEnum):
     IMPACT = "IMPACT"
     NEEDS = "NEEDS"
     ACCOUNTABILITY = "ACCOUNTABILITY"
     PATH_FORWARD = "PATH_FORWARD"
 
 
-class Role(enum.Enum):
+@strawberry.enum(name="RepairRole", description="A person's place in a thread.")
+class Role(CareEnum):
     HARMED_PARTY = "HARMED_PARTY"
     RESPONSIBLE_PARTY = "RESPONSIBLE_PARTY"
     FACILITATOR = "FACILITATOR"
 
 
-class Closure(enum.Enum):
+@strawberry.enum(name="RepairClosure", description="How a thread ended.")
+class Closure(CareEnum):
     COMPLETED = "COMPLETED"
     WITHDRAWN = "WITHDRAWN"
     ESCALATED = "ESCALATED"
 
 
-class Route(enum.Enum):
+@strawberry.enum(name="EscalationRoute", description="Where an escalated thread is sent on to.")
+class Route(CareEnum):
     STEWARD_EMERGENCY = "STEWARD_EMERGENCY"
     GOVERNANCE = "GOVERNANCE"
     EXTERNAL_SERVICES = "EXTERNAL_SERVICES"

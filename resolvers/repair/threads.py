@@ -248,5 +248,5 @@ async def close_repair_thread(
             ]
         )
         await _facilitator_action(ctx, thread, role)
-    found = await resources_for_route(nbh, route.value) if route is not None else []
+    found = await resources_for_route(nbh, route) if route is not None else []
     return ClosedFacts(closure=closure, route=route, resources=found)

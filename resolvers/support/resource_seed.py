@@ -10,18 +10,10 @@ from pathlib import Path
 from tortoise.transactions import in_transaction
 
 from models.support import CareResource
+from resolvers.support.resources_lookup import ResourceKind
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "models" / "data" / "resources.default.json"
-RESOURCE_KINDS = (
-    "CRISIS_LINE",
-    "CLINICAL",
-    "MENTAL_HEALTH",
-    "DOMESTIC_VIOLENCE",
-    "HOUSING",
-    "LEGAL",
-    "GRIEF",
-    "OTHER",
-)
+RESOURCE_KINDS = tuple(ResourceKind)
 PLACEHOLDER = "REPLACE-ME"
 
 
@@ -32,7 +24,7 @@ class ResourceFileError(Exception):
 @dataclass(frozen=True)
 class SeedEntry:
     name: str
-    kind: str
+    kind: ResourceKind
     contact: str
     description: str | None
 
@@ -62,7 +54,7 @@ def parse_resource_file(text: str, *, source: str = "resources file") -> list[Se
             raise ResourceFileError(f"{source}: entry {i} ({name}) needs a contact")
         if description is not None and not isinstance(description, str):
             raise ResourceFileError(f"{source}: entry {i} ({name}) description must be text")
-        entries.append(SeedEntry(name.strip(), kind, contact.strip(), description))
+        entries.append(SeedEntry(name.strip(), ResourceKind(kind), contact.strip(), description))
     return entries
 
 

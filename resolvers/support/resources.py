@@ -17,7 +17,13 @@ from models.errors import Forbidden, NotFound
 from models.support import CareResource
 from resolvers import care_input
 from resolvers.request import CareContext
-from resolvers.support.resources_lookup import FIELDS, ResourceFacts, local_first, to_facts
+from resolvers.support.resources_lookup import (
+    FIELDS,
+    ResourceFacts,
+    ResourceKind,
+    local_first,
+    to_facts,
+)
 
 NAME_MAX = 200
 CONTACT_MAX = 500
@@ -27,7 +33,7 @@ DESCRIPTION_MAX = 2_000
 @dataclass(frozen=True)
 class ResourceDraft:
     name: str
-    kind: str
+    kind: ResourceKind
     contact: str
     description: str | None
     neighborhood: str | None

@@ -5,21 +5,37 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import strawberry
 from tortoise.expressions import Q
 
 from models.support import CareResource
+from resolvers.enums import CareEnum
+from resolvers.repair.rules import Route
 
-ROUTE_KINDS: dict[str, tuple[str, ...]] = {
-    "STEWARD_EMERGENCY": ("CRISIS_LINE", "DOMESTIC_VIOLENCE"),
-    "EXTERNAL_SERVICES": (
-        "CLINICAL",
-        "MENTAL_HEALTH",
-        "DOMESTIC_VIOLENCE",
-        "HOUSING",
-        "LEGAL",
-        "GRIEF",
+
+@strawberry.enum(description="What kind of help a resource offers.")
+class ResourceKind(CareEnum):
+    CRISIS_LINE = "CRISIS_LINE"
+    CLINICAL = "CLINICAL"
+    MENTAL_HEALTH = "MENTAL_HEALTH"
+    DOMESTIC_VIOLENCE = "DOMESTIC_VIOLENCE"
+    HOUSING = "HOUSING"
+    LEGAL = "LEGAL"
+    GRIEF = "GRIEF"
+    OTHER = "OTHER"
+
+
+ROUTE_KINDS: dict[Route, tuple[ResourceKind, ...]] = {
+    Route.STEWARD_EMERGENCY: (ResourceKind.CRISIS_LINE, ResourceKind.DOMESTIC_VIOLENCE),
+    Route.EXTERNAL_SERVICES: (
+        ResourceKind.CLINICAL,
+        ResourceKind.MENTAL_HEALTH,
+        ResourceKind.DOMESTIC_VIOLENCE,
+        ResourceKind.HOUSING,
+        ResourceKind.LEGAL,
+        ResourceKind.GRIEF,
     ),
-    "GOVERNANCE": ("OTHER",),
+    Route.GOVERNANCE: (ResourceKind.OTHER,),
 }
 
 
@@ -27,7 +43,7 @@ ROUTE_KINDS: dict[str, tuple[str, ...]] = {
 class ResourceFacts:
     id: str
     name: str
-    kind: str
+    kind: ResourceKind
     contact: str
     description: str | None
     neighborhood: str | None
@@ -41,7 +57,7 @@ def to_facts(row: dict[str, Any]) -> ResourceFacts:
     return ResourceFacts(
         id=str(row["id"]),
         name=row["name"],
-        kind=row["kind"],
+        kind=ResourceKind(row["kind"]),
         contact=row["contact"],
         description=row["description"],
         neighborhood=row["neighborhood"],
@@ -53,7 +69,7 @@ def local_first(facts: list[ResourceFacts]) -> list[ResourceFacts]:
     return sorted(facts, key=lambda f: f.neighborhood is None)
 
 
-async def resources_for_route(neighborhood: str, route: str) -> list[ResourceFacts]:
+async def resources_for_route(neighborhood: str, route: Route) -> list[ResourceFacts]:
     """The neighbourhood's own resources of the route's kinds first, then global ones."""
     kinds = ROUTE_KINDS.get(route)
     if not kinds:

@@ -17,17 +17,6 @@ from resolvers.aggregates.care_view import (
 )
 from resolvers.aggregates.signals import Signal, SignalKind
 
-LoadTrend = strawberry.enum(
-    Trend, name="LoadTrend", description="Direction of care load concentration over 8 weeks."
-)
-LoadBand = strawberry.enum(
-    Band,
-    name="LoadBand",
-    description="Band of the two busiest coordinators' share of actions: SPREAD below 0.5, "
-    "MODERATE to 0.75, CONCENTRATED above; UNKNOWN below 5 coordinators.",
-)
-CareSignalKind = strawberry.enum(SignalKind, name="CareSignalKind")
-
 
 @strawberry.type(
     description="A count over care data. value is null and suppressed true when the true "
@@ -91,7 +80,7 @@ class CareLoad:
         description="Your own share of actions in the window: 0 when you took none, null when "
         "nobody acted. Your own data, never suppressed."
     )
-    trend: LoadTrend  # type: ignore[valid-type]
+    trend: Trend
 
     @classmethod
     def from_facts(cls, facts: CareLoadFacts) -> CareLoad:
@@ -155,7 +144,7 @@ class CareCoordinationView:
 @strawberry.type(description="A deterministic signal over a neighbourhood's weekly release.")
 class CareSignal:
     neighborhood: strawberry.ID
-    kind: CareSignalKind  # type: ignore[valid-type]
+    kind: SignalKind
     since_days: int
     summary: str = strawberry.field(description="Built from released values only.")
 
@@ -177,7 +166,7 @@ class CareWeek:
     open_holds: AggregateCount = strawberry.field(description="At the week's last day.")
     circles_formed: AggregateCount = strawberry.field(description="Formed during the week.")
     repair_threads_closed: AggregateCount = strawberry.field(description="Closed during the week.")
-    load_concentration: LoadBand  # type: ignore[valid-type]
+    load_concentration: Band
 
     @classmethod
     def from_facts(cls, facts: WeekFacts) -> CareWeek:

@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 import strawberry
 from strawberry.types import Info
 
 from resolvers.asks_holds import holds
-from resolvers.asks_holds.holds import HoldFacts, TransferFacts
+from resolvers.asks_holds.holds import HoldFacts, HoldStatus, TransferFacts
 from resolvers.request import CareContext
 from schema.fields import coordinator_field, coordinator_mutation
-
-
-@strawberry.enum(description="Where a care hold stands. A closed hold is deleted.")
-class HoldStatus(enum.Enum):
-    OPEN = "OPEN"
-    CIRCLE_FORMED = "CIRCLE_FORMED"
-    CLOSED = "CLOSED"
 
 
 @strawberry.type(
@@ -41,7 +33,7 @@ class CareHold:
         return cls(
             id=strawberry.ID(facts.id),
             neighborhood=strawberry.ID(facts.neighborhood),
-            status=HoldStatus(facts.status),
+            status=facts.status,
             opened_on=facts.opened_on,
             days_open=facts.days_open,
             sealed_note=facts.sealed_note,
@@ -124,6 +116,7 @@ class HoldMutation:
     accept_care_hold: CareHold = coordinator_mutation(
         resolve_accept_care_hold,
         description="Coordinators: take over a hold of their neighbourhood with its code.",
+        redeems_code=True,
     )
     close_care_hold: bool = coordinator_mutation(
         resolve_close_care_hold, description="Coordinators: close (delete) a hold they hold."

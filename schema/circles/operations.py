@@ -12,15 +12,14 @@ from resolvers.circles import coordination as circle_coordination
 from resolvers.circles import forming as circle_forming
 from resolvers.circles import invites as circle_invites
 from resolvers.circles import reads as circle_reads
+from resolvers.circles.rules import Role
 from resolvers.request import CareContext
 from schema.circles.types import (
     CircleInvite,
-    CircleRole,
     CircleUpdate,
     FormCircleInput,
     RotaSlot,
     SupportCircle,
-    to_rule_role,
     unset_to_none,
 )
 from schema.fields import member_field, member_mutation
@@ -53,16 +52,16 @@ async def form_circle(info: Ctx, input: FormCircleInput) -> SupportCircle:
         neighborhood=input.neighborhood,
         focus=input.focus,
         display_name=input.display_name,
-        role=to_rule_role(input.role),
+        role=input.role,
         from_hold=unset_to_none(input.from_hold),
     )
     return SupportCircle.from_view(await circle_forming.form_circle(info.context, request))
 
 
 async def create_circle_invite(
-    info: Ctx, circle_id: strawberry.ID, role: CircleRole = CircleRole.SUPPORTER
+    info: Ctx, circle_id: strawberry.ID, role: Role = Role.SUPPORTER
 ) -> CircleInvite:
-    view = await circle_invites.create_invite(info.context, circle_id, to_rule_role(role))
+    view = await circle_invites.create_invite(info.context, circle_id, role)
     return CircleInvite.from_view(view)
 
 
@@ -123,7 +122,9 @@ class CircleMutation:
         description="A single-use code for one person to join in a role, valid seven days.",
     )
     join_circle: SupportCircle = member_mutation(
-        join_circle, description="Join with an invite code; a circle holds at most 8 members."
+        join_circle,
+        description="Join with an invite code; a circle holds at most 8 members.",
+        redeems_code=True,
     )
     leave_circle: bool = member_mutation(
         leave_circle,

@@ -4,35 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from enum import Enum
 from typing import Annotated, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
 from resolvers.circles import rules as circle_rules
+from resolvers.circles.rules import Role
+from resolvers.circles.status import Status
 from resolvers.circles.views import CircleView, InviteView, MemberView, SlotView, UpdateView
 from resolvers.request import CareContext
 from schema.circles.loaders import circle_loaders
 from schema.notices import NOT_CLINICAL
-
-
-@strawberry.enum(description="Where a circle stands: forming, active, or paused for a while.")
-class CircleStatus(Enum):
-    FORMING = "FORMING"
-    ACTIVE = "ACTIVE"
-    PAUSED = "PAUSED"
-
-
-@strawberry.enum(
-    description="A place in a circle: the person it holds (FOCUS), a SUPPORTER, or the "
-    "coordinator who FACILITATES it."
-)
-class CircleRole(Enum):
-    FOCUS = "FOCUS"
-    SUPPORTER = "SUPPORTER"
-    FACILITATOR = "FACILITATOR"
-
 
 T = TypeVar("T")
 
@@ -42,10 +25,6 @@ def unset_to_none(value: T | None) -> T | None:
     return None if value is strawberry.UNSET else value
 
 
-def to_rule_role(role: CircleRole) -> circle_rules.Role:
-    return circle_rules.Role(role.value)
-
-
 @strawberry.type(
     description="Someone in a circle, as the circle knows them. The id is local to this "
     "circle: the same person has another id in another circle."
@@ -53,7 +32,7 @@ def to_rule_role(role: CircleRole) -> circle_rules.Role:
 class CircleMember:
     id: strawberry.ID
     display_name: str
-    role: CircleRole
+    role: Role
     is_me: bool
 
     @classmethod
@@ -61,7 +40,7 @@ class CircleMember:
         return cls(
             id=strawberry.ID(str(view.id)),
             display_name=view.display_name,
-            role=CircleRole(view.role.value),
+            role=view.role,
             is_me=view.is_me,
         )
 
@@ -122,8 +101,8 @@ class SupportCircle:
     focus: str = strawberry.field(
         description="The members' own words for who or what the circle holds."
     )
-    status: CircleStatus
-    my_role: CircleRole
+    status: Status
+    my_role: Role
     rhythm: str | None = strawberry.field(description="The agreed check-in rhythm, free text.")
     formed_on: dt.date
     circle_id: strawberry.Private[uuid.UUID]
@@ -171,8 +150,8 @@ class SupportCircle:
             id=strawberry.ID(str(view.id)),
             neighborhood=strawberry.ID(view.neighborhood),
             focus=view.focus,
-            status=CircleStatus(view.status.value),
-            my_role=CircleRole(view.my_role.value),
+            status=view.status,
+            my_role=view.my_role,
             rhythm=view.rhythm,
             formed_on=view.formed_on,
             circle_id=view.id,
@@ -182,12 +161,12 @@ class SupportCircle:
 @strawberry.type(description="A single-use code to join a circle in a role, valid seven days.")
 class CircleInvite:
     code: str
-    role: CircleRole
+    role: Role
     expires_on: dt.date = strawberry.field(description="The first day the code no longer works.")
 
     @classmethod
     def from_view(cls, view: InviteView) -> CircleInvite:
-        return cls(code=view.code, role=CircleRole(view.role.value), expires_on=view.expires_on)
+        return cls(code=view.code, role=view.role, expires_on=view.expires_on)
 
 
 @strawberry.input(description="What a new circle starts from.")
@@ -200,7 +179,7 @@ class FormCircleInput:
     display_name: str = strawberry.field(
         description="How the caller appears inside this circle (up to 60 characters)."
     )
-    role: CircleRole = strawberry.field(
+    role: Role = strawberry.field(
         description="The caller's role: FACILITATOR (a coordinator of the neighbourhood), FOCUS "
         "(a circle around themselves) or SUPPORTER."
     )

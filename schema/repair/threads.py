@@ -17,18 +17,6 @@ from schema.fields import member_field, member_mutation
 from schema.notices import NOT_CLINICAL
 from schema.support.resources import CareResource
 
-RepairStage = strawberry.enum(
-    Stage,
-    name="RepairStage",
-    description="The lenses of a repair thread, in order: IMPACT, NEEDS, ACCOUNTABILITY, "
-    "PATH_FORWARD.",
-)
-RepairRole = strawberry.enum(Role, name="RepairRole", description="A person's place in a thread.")
-RepairClosure = strawberry.enum(Closure, name="RepairClosure", description="How a thread ended.")
-EscalationRoute = strawberry.enum(
-    Route, name="EscalationRoute", description="Where an escalated thread is sent on to."
-)
-
 
 @strawberry.type(description="A role in the thread: joined, or invited and not yet joined.")
 class RepairParticipant:
@@ -232,7 +220,9 @@ class RepairMutation:
         resolve_create_repair_invite, description="Any party invites someone to an open role."
     )
     join_repair_thread: RepairThread = member_mutation(
-        resolve_join_repair_thread, description="Join a thread with an invite code."
+        resolve_join_repair_thread,
+        description="Join a thread with an invite code.",
+        redeems_code=True,
     )
     add_repair_entry: RepairEntry = member_mutation(
         resolve_add_repair_entry, description="Write under the thread's current lens."

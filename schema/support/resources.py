@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import enum
-
 import strawberry
 from strawberry.types import Info
 
 from resolvers.request import CareContext
 from resolvers.support import resources
-from resolvers.support.resources_lookup import ResourceFacts
+from resolvers.support.resources_lookup import ResourceFacts, ResourceKind
 from schema.fields import coordinator_mutation, member_field
-
-
-@strawberry.enum(description="What kind of help a resource offers.")
-class ResourceKind(enum.Enum):
-    CRISIS_LINE = "CRISIS_LINE"
-    CLINICAL = "CLINICAL"
-    MENTAL_HEALTH = "MENTAL_HEALTH"
-    DOMESTIC_VIOLENCE = "DOMESTIC_VIOLENCE"
-    HOUSING = "HOUSING"
-    LEGAL = "LEGAL"
-    GRIEF = "GRIEF"
-    OTHER = "OTHER"
 
 
 @strawberry.type(description="A source of help outside CIP: a line, a service, a place.")
@@ -41,7 +27,7 @@ class CareResource:
         return cls(
             id=strawberry.ID(facts.id),
             name=facts.name,
-            kind=ResourceKind(facts.kind),
+            kind=facts.kind,
             contact=facts.contact,
             description=facts.description,
             neighborhood=strawberry.ID(facts.neighborhood) if facts.neighborhood else None,
@@ -62,7 +48,7 @@ class ResourceInput:
         nbh = self.neighborhood
         return resources.ResourceDraft(
             name=self.name,
-            kind=self.kind.value,
+            kind=self.kind,
             contact=self.contact,
             description=description,
             neighborhood=str(nbh) if isinstance(nbh, str) else None,
