@@ -131,4 +131,3 @@ def noise_probability(z: int, p: int = NOISE_P, q: int = NOISE_Q) -> tuple[int, 
     ``P(z) = (q - p) / (q + p) * (p/q)^|z|``."""
     k = abs(z)
     return (q - p) * p**k, (q + p) * q**k
-
