@@ -51,14 +51,17 @@ class Neighbourhood:
 
     noise: bytes
     records: bytes
+    rng: random.Random
 
     @classmethod
     def fresh(cls, rng: random.Random) -> Neighbourhood:
         root = rng.randbytes(32)
-        return cls(derive_key(root, b"noise"), derive_key(root, b"records"))
+        return cls(derive_key(root, b"noise"), derive_key(root, b"records"), rng)
 
     def record(self, kind: str = "hold") -> CellState:
-        return CellState(1, record_key(self.records, f"{kind}|{uuid.uuid4()}"))
+        """One record with a random id, as care objects have (seeded: runs repeat)."""
+        rid = uuid.UUID(int=self.rng.getrandbits(128))
+        return CellState(1, record_key(self.records, f"{kind}|{rid}"))
 
     def cell(self, records: list[CellState]) -> CellState:
         return cell_sum(records)
