@@ -23,8 +23,8 @@ from tortoise import connections
 from tortoise.models import Model
 
 from bench import names
-from models import metrics
-from models.aggregates import AggregateRow, CoordinatorWeek
+from models import aggregate_store
+from models.aggregate_store import Cell
 from models.circles import Circle, CircleInvite, CircleMember, CircleUpdate
 from models.clock import Clock, week_start
 from models.holds import CareHold, SupportAsk
@@ -32,30 +32,18 @@ from models.keystore import DataKey
 from models.pseudonym import code_hash, pseudonym
 from models.repair import RepairEntry, RepairParty, RepairThread
 from models.sealing import Sealer, owner_of, row_aad, wrap_key
+from resolvers.aggregates.events import Metric
 from resolvers.circles.sealing import CIRCLE, MEMBER, UPDATE, key_owner
 from subgraph.settings import Settings
 
-FLOWS = [
-    metrics.CIRCLE_FORMED,
-    metrics.CIRCLE_BECAME_ACTIVE,
-    metrics.NEED_OPENED,
-    metrics.NEED_CIRCLE_WITHIN_14D,
-    metrics.HOLD_OPENED,
-    metrics.HOLD_PICKED_UP,
-    metrics.HOLD_PICKED_UP_WITHIN_7D,
-    metrics.HOLD_CLOSED,
-    metrics.ASK_OPENED,
-    metrics.REPAIR_OPENED,
-    metrics.REPAIR_CLOSED,
-    metrics.REPAIR_CLOSED_COMPLETED,
-]
+FLOWS = [m for m in Metric if not m.name.startswith("GAUGE_")]
 GAUGES = [
-    metrics.GAUGE_CIRCLES_FORMING,
-    metrics.GAUGE_CIRCLES_ACTIVE,
-    metrics.GAUGE_HOLDS_OPEN,
-    metrics.GAUGE_HOLDS_WAITING,
-    metrics.GAUGE_ASKS_OPEN,
-    metrics.GAUGE_REPAIR_ACTIVE,
+    Metric.GAUGE_CIRCLES_FORMING,
+    Metric.GAUGE_CIRCLES_ACTIVE,
+    Metric.GAUGE_HOLDS_OPEN,
+    Metric.GAUGE_HOLDS_WAITING,
+    Metric.GAUGE_ASKS_OPEN,
+    Metric.GAUGE_REPAIR_ACTIVE,
 ]
 WORDS = (
     "dropped off soup, she slept well, the pharmacy run is covered for Thursday, "
@@ -118,7 +106,7 @@ class Generator:
     async def flush(self) -> None:
         # Parents before children: keys, then circles/threads, then what refers to them.
         order = [DataKey, Circle, RepairThread, CircleMember, CircleInvite, CircleUpdate]
-        order += [RepairParty, RepairEntry, CareHold, SupportAsk, AggregateRow, CoordinatorWeek]
+        order += [RepairParty, RepairEntry, CareHold, SupportAsk]
         for model in order:
             rows = self.pending.pop(model, [])
             if rows:
@@ -329,10 +317,13 @@ class Generator:
         self.say(f"holds, asks and repair threads for {plan.neighborhoods} neighbourhoods")
 
     async def aggregates(self) -> None:
-        """A year of anonymous rows and coordinator weeks per neighbourhood."""
+        """A year of counted events and coordinator weeks per neighbourhood, stored as the
+        service stores them: weekly counts."""
         plan = self.plan
         per = plan.aggregate_rows_per_neighborhood
         monday = week_start(self.today)
+        cells: dict[Cell, int] = {}
+        actions: list[tuple[str, dt.date, str, int]] = []
         for nbh in range(plan.neighborhoods):
             name = names.neighborhood(nbh)
             for i in range(per):
@@ -342,24 +333,23 @@ class Generator:
                     value = 1 if self.rng.random() < 0.6 else -1
                 else:
                     metric, value = FLOWS[i % len(FLOWS)], 1
-                self.add(AggregateRow(neighborhood=name, day=day, metric=metric, value=value))
+                cell = (name, week_start(day), metric)
+                cells[cell] = cells.get(cell, 0) + value
             for week in range(1, 53):
                 for k in range(plan.coordinators_per_neighborhood):
-                    self.add(
-                        CoordinatorWeek(
-                            neighborhood=name,
-                            week_start=monday - dt.timedelta(days=7 * week),
-                            coordinator=self.pseudonym(names.coordinator_sub(nbh, k)),
-                            actions=self.rng.randint(1, 30),
-                        )
+                    who = self.pseudonym(names.coordinator_sub(nbh, k))
+                    actions.append(
+                        (name, monday - dt.timedelta(days=7 * week), who, self.rng.randint(1, 30))
                     )
             self.counts.aggregate_rows += per
             self.counts.coordinator_weeks += 52 * plan.coordinators_per_neighborhood
-            if len(self.pending.get(AggregateRow, [])) >= 50_000 or nbh == plan.neighborhoods - 1:
-                await self.flush()
+            if len(cells) >= 50_000 or nbh == plan.neighborhoods - 1:
+                await aggregate_store.add_cells(cells)
+                await aggregate_store.add_actions(actions)
+                cells, actions = {}, []
                 self.say(
                     f"aggregates {nbh + 1}/{plan.neighborhoods} neighbourhoods "
-                    f"({self.counts.aggregate_rows} rows)"
+                    f"({self.counts.aggregate_rows} events counted)"
                 )
 
 

@@ -1,4 +1,5 @@
-"""What survives closing: anonymous aggregate rows, coordinator weekly counts, releases.
+"""What survives closing: the weekly releases. The counts they are computed from have no
+Tortoise model (a composite primary key and no row id): ``models/aggregate_store.py``.
 
 No row here holds an id of a circle, member, hold, ask or thread.
 """
@@ -7,30 +8,6 @@ from __future__ import annotations
 
 from tortoise import fields
 from tortoise.models import Model
-
-
-class AggregateRow(Model):
-    id = fields.BigIntField(primary_key=True)
-    neighborhood = fields.CharField(max_length=64)
-    day = fields.DateField()
-    metric = fields.CharField(max_length=48)
-    value = fields.IntField()
-
-    class Meta:
-        table = "cip_aggregate_row"
-        indexes = (("neighborhood", "day", "metric"),)
-
-
-class CoordinatorWeek(Model):
-    id = fields.BigIntField(primary_key=True)
-    neighborhood = fields.CharField(max_length=64)
-    week_start = fields.DateField()
-    coordinator = fields.CharField(max_length=64)
-    actions = fields.IntField(default=0)
-
-    class Meta:
-        table = "cip_coordinator_week"
-        unique_together = (("neighborhood", "week_start", "coordinator"),)
 
 
 class Release(Model):

@@ -1,5 +1,5 @@
-"""Helpers for aggregate tests: write the anonymous rows the care use cases write, move the
-clock, name callers. Rows go through ``models/metrics.py`` on the server's loop, the same
+"""Helpers for aggregate tests: write the counts the care use cases write, move the clock,
+name callers. Counts go through ``models/aggregate_store.py`` on the server's loop, the same
 writer the use cases call; API-driven tests can use ``frozen_on``/``callers`` unchanged."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from auth.viewer import AGGREGATE_READ, COORDINATOR
-from models import metrics
+from models import aggregate_store
+from models.aggregate_store import Count
 from models.pseudonym import pseudonym
 from tests.support import LiveServer
 
@@ -46,7 +47,7 @@ def frozen_on(server: LiveServer, day: dt.date = TODAY) -> Iterator[None]:
 
 
 def rows(server: LiveServer, *entries: tuple[str, dt.date, str, int]) -> None:
-    server.run(metrics.record_many(list(entries)))
+    server.run(aggregate_store.add([Count(n, d, m, v) for n, d, m, v in entries]))
 
 
 def gauge(server: LiveServer, nbh: str, metric: str, count: int, day: dt.date = WEEK) -> None:
@@ -68,7 +69,7 @@ def actions(server: LiveServer, nbh: str, sub: str, count: int, day: dt.date = W
 
     async def act() -> None:
         for _ in range(count):
-            await metrics.count_action(nbh, day, coordinator)
+            await aggregate_store.count_action(nbh, day, coordinator)
 
     server.run(act())
 

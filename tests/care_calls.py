@@ -28,7 +28,7 @@ def ok(resp: GraphQLResponse) -> Any:
 
 def metrics(server: LiveServer, nbh: str) -> dict[str, int]:
     rows = server.sql(
-        "SELECT metric, SUM(value) FROM cip_aggregate_row "
+        "SELECT metric, SUM(value) FROM cip_aggregate_count "
         f"WHERE neighborhood = '{nbh}' GROUP BY metric"
     )
     return {str(m): int(v) for m, v in rows}
@@ -36,7 +36,7 @@ def metrics(server: LiveServer, nbh: str) -> dict[str, int]:
 
 def metric_days(server: LiveServer, nbh: str, metric: str) -> list[tuple[str, int]]:
     rows = server.sql(
-        "SELECT day, value FROM cip_aggregate_row "
+        "SELECT day, value FROM cip_aggregate_count "
         f"WHERE neighborhood = '{nbh}' AND metric = '{metric}' ORDER BY day, value"
     )
     return [(str(d), int(v)) for d, v in rows]

@@ -130,7 +130,7 @@ def add_member(
 
 def metric_sum(server: LiveServer, nbh: str, metric: str) -> int:
     rows = server.sql(
-        "SELECT COALESCE(SUM(value), 0) FROM cip_aggregate_row "
+        "SELECT COALESCE(SUM(value), 0) FROM cip_aggregate_count "
         f"WHERE neighborhood = '{nbh}' AND metric = '{metric}'"
     )
     return int(rows[0][0])

@@ -188,7 +188,7 @@ def snapshot(server: LiveServer, w: World) -> dict[str, list[tuple[Any, ...]]]:
         f"WHERE thread_id IN ({threads}) ORDER BY code_hash",
         "resources": "SELECT id FROM cip_care_resource "
         f"WHERE id IN ('{w.ids['resource']}', '{w.ids['global_resource']}') ORDER BY id",
-        "aggregates": "SELECT metric, SUM(value) FROM cip_aggregate_row "
+        "aggregates": "SELECT metric, SUM(value) FROM cip_aggregate_count "
         f"WHERE neighborhood = '{n}' GROUP BY metric ORDER BY metric",
         "actions": "SELECT COALESCE(SUM(actions), 0) FROM cip_coordinator_week "
         f"WHERE neighborhood = '{n}'",

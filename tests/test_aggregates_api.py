@@ -11,8 +11,8 @@ import pytest
 
 from auth.privacy import keyed_round, rounding_key
 from auth.viewer import AGGREGATE_READ, COORDINATOR
-from models import metrics as m
 from resolvers.aggregates.care_load import gini
+from resolvers.aggregates.events import Metric as m
 from tests.aggregates_support import (
     AS_OF,
     SIGNALS,
@@ -25,6 +25,7 @@ from tests.aggregates_support import (
     flow,
     frozen_on,
     gauge,
+    rows,
 )
 from tests.support import LiveServer
 
@@ -123,7 +124,7 @@ def test_coordinator_counts_are_suppressed_below_five(
     gauge(server, nbh, m.GAUGE_REPAIR_ACTIVE, 13)
     gauge(server, nbh, m.GAUGE_HOLDS_WAITING, 7)
     # A hold that stopped waiting: the gauge's -1 row.
-    server.run(m.record_many(m.hold_waiting_rows(nbh, WEEK - dt.timedelta(days=7), WEEK)))
+    rows(server, (nbh, WEEK, m.GAUGE_HOLDS_WAITING, -1))
     got = view(server, nbh, callers(server, nbh, sub).coordinator)
     assert got["asOf"] == AS_OF.isoformat() and got["neighborhood"] == nbh
     assert got["activeCircles"] == count(0)

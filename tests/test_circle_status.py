@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models import metrics
 from models.errors import InvalidTransition
+from resolvers.aggregates.events import Metric
 from resolvers.circles.status import (
     Event,
     Status,
@@ -52,25 +52,25 @@ def test_invalid_transitions(status: Status, event: Event) -> None:
 def test_metric_moves() -> None:
     assert metric_moves(Status.FORMING, Status.FORMING) == []
     assert metric_moves(Status.FORMING, Status.ACTIVE) == [
-        (metrics.CIRCLE_BECAME_ACTIVE, 1),
-        (metrics.GAUGE_CIRCLES_FORMING, -1),
-        (metrics.GAUGE_CIRCLES_ACTIVE, 1),
+        (Metric.CIRCLE_BECAME_ACTIVE, 1),
+        (Metric.GAUGE_CIRCLES_FORMING, -1),
+        (Metric.GAUGE_CIRCLES_ACTIVE, 1),
     ]
     assert metric_moves(Status.ACTIVE, Status.PAUSED) == [
-        (metrics.GAUGE_CIRCLES_ACTIVE, -1),
-        (metrics.GAUGE_CIRCLES_PAUSED, 1),
+        (Metric.GAUGE_CIRCLES_ACTIVE, -1),
+        (Metric.GAUGE_CIRCLES_PAUSED, 1),
     ]
     assert metric_moves(Status.PAUSED, Status.ACTIVE) == [
-        (metrics.GAUGE_CIRCLES_PAUSED, -1),
-        (metrics.GAUGE_CIRCLES_ACTIVE, 1),
+        (Metric.GAUGE_CIRCLES_PAUSED, -1),
+        (Metric.GAUGE_CIRCLES_ACTIVE, 1),
     ]
 
 
 def test_formed_and_closed_moves_balance_the_gauges() -> None:
-    assert formed_moves() == [(metrics.CIRCLE_FORMED, 1), (metrics.GAUGE_CIRCLES_FORMING, 1)]
+    assert formed_moves() == [(Metric.CIRCLE_FORMED, 1), (Metric.GAUGE_CIRCLES_FORMING, 1)]
     for status in Status:
-        assert closed_moves(status)[0] == (metrics.CIRCLE_CLOSED, 1)
-    assert closed_moves(Status.PAUSED)[1] == (metrics.GAUGE_CIRCLES_PAUSED, -1)
+        assert closed_moves(status)[0] == (Metric.CIRCLE_CLOSED, 1)
+    assert closed_moves(Status.PAUSED)[1] == (Metric.GAUGE_CIRCLES_PAUSED, -1)
     # Any path formed -> ... -> closed leaves every gauge at zero.
     path = [Status.FORMING, Status.ACTIVE, Status.PAUSED, Status.ACTIVE, Status.PAUSED]
     moves = formed_moves()

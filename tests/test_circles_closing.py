@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from models import metrics
 from models.sealing import Sealer, SealError, row_aad
+from resolvers.aggregates.events import Metric
 from tests.circles import (
     ADD_SLOT,
     CIRCLE,
@@ -96,9 +96,9 @@ def test_the_last_one_out_closes_the_circle(server: LiveServer, nbh: str) -> Non
     assert not nothing_left(server, cid)
     ok(server.gql(LEAVE, {"id": cid}, token=lee.token))
     assert nothing_left(server, cid)
-    assert metric_sum(server, nbh, metrics.CIRCLE_CLOSED) == 1
-    assert metric_sum(server, nbh, metrics.GAUGE_CIRCLES_ACTIVE) == 0
-    assert metric_sum(server, nbh, metrics.GAUGE_CIRCLES_FORMING) == 0
+    assert metric_sum(server, nbh, Metric.CIRCLE_CLOSED) == 1
+    assert metric_sum(server, nbh, Metric.GAUGE_CIRCLES_ACTIVE) == 0
+    assert metric_sum(server, nbh, Metric.GAUGE_CIRCLES_FORMING) == 0
 
 
 def test_a_facilitator_alone_leaving_closes_the_circle(server: LiveServer, nbh: str) -> None:
@@ -106,7 +106,7 @@ def test_a_facilitator_alone_leaving_closes_the_circle(server: LiveServer, nbh: 
     cid = form(server, coord, nbh)["id"]
     ok(server.gql(LEAVE, {"id": cid}, token=coord.token))
     assert nothing_left(server, cid)
-    assert metric_sum(server, nbh, metrics.GAUGE_CIRCLES_FORMING) == 0
+    assert metric_sum(server, nbh, Metric.GAUGE_CIRCLES_FORMING) == 0
 
 
 def test_who_may_close(server: LiveServer, nbh: str) -> None:
@@ -123,7 +123,7 @@ def test_who_may_close(server: LiveServer, nbh: str) -> None:
     ok(server.gql(CLOSE, {"id": cid2}, token=coord2.token))
     assert nothing_left(server, cid2)
     assert actions(server, nbh, coord2) == 5  # formed, three invites, closed
-    assert metric_sum(server, nbh, metrics.CIRCLE_CLOSED) == 2
+    assert metric_sum(server, nbh, Metric.CIRCLE_CLOSED) == 2
 
 
 def test_closing_leaves_only_anonymous_counts(server: LiveServer, nbh: str) -> None:
@@ -133,14 +133,14 @@ def test_closing_leaves_only_anonymous_counts(server: LiveServer, nbh: str) -> N
     assert leftovers(server, cid) == dict.fromkeys(
         [*CIRCLE_TABLES, "cip_circle", "cip_data_key"], 0
     )
-    assert metric_sum(server, nbh, metrics.CIRCLE_CLOSED) == 1
+    assert metric_sum(server, nbh, Metric.CIRCLE_CLOSED) == 1
     for gauge in (
-        metrics.GAUGE_CIRCLES_FORMING,
-        metrics.GAUGE_CIRCLES_ACTIVE,
-        metrics.GAUGE_CIRCLES_PAUSED,
+        Metric.GAUGE_CIRCLES_FORMING,
+        Metric.GAUGE_CIRCLES_ACTIVE,
+        Metric.GAUGE_CIRCLES_PAUSED,
     ):
         assert metric_sum(server, nbh, gauge) == 0
-    rows = server.sql(f"SELECT * FROM cip_aggregate_row WHERE neighborhood = '{nbh}'")
+    rows = server.sql(f"SELECT * FROM cip_aggregate_count WHERE neighborhood = '{nbh}'")
     assert cid not in repr(rows)
     # A closed circle answers like one that never existed, for everyone who was in it.
     for who in (coord, sam, kim):

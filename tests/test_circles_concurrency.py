@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from models import metrics
+from resolvers.aggregates.events import Metric
 from tests.circles import JOIN, LEAVE, add_member, coordinator, form, invite, member, metric_sum
 from tests.served import serve_process
 from tests.support import LiveServer
@@ -50,8 +50,8 @@ def test_twelve_simultaneous_joins_fill_eight_places(server: LiveServer, nbh: st
     # The four refused codes were not used up; the eight used ones are gone.
     left = server.sql(f"SELECT COUNT(*) FROM cip_circle_invite WHERE circle_id = '{cid}'")
     assert left[0][0] == 4
-    assert metric_sum(server, nbh, metrics.CIRCLE_BECAME_ACTIVE) == 1
-    assert metric_sum(server, nbh, metrics.GAUGE_CIRCLES_ACTIVE) == 1
+    assert metric_sum(server, nbh, Metric.CIRCLE_BECAME_ACTIVE) == 1
+    assert metric_sum(server, nbh, Metric.GAUGE_CIRCLES_ACTIVE) == 1
 
 
 def test_joins_spread_over_two_server_processes_fill_eight_places(
@@ -80,7 +80,7 @@ def test_joins_spread_over_two_server_processes_fill_eight_places(
     cid = circle["id"]
     count = server.sql(f"SELECT member_count, status FROM cip_circle WHERE id = '{cid}'")
     assert tuple(count[0]) == (8, "ACTIVE")
-    assert metric_sum(server, nbh, metrics.GAUGE_CIRCLES_ACTIVE) == 1
+    assert metric_sum(server, nbh, Metric.GAUGE_CIRCLES_ACTIVE) == 1
 
 
 def test_one_code_used_by_many_at_once_admits_one(server: LiveServer, nbh: str) -> None:
@@ -118,5 +118,5 @@ def test_everyone_leaving_at_once_closes_the_circle_once(server: LiveServer, nbh
     assert all(b.get("errors") is None and b["data"]["leaveCircle"] is True for b in bodies)
     assert server.sql(f"SELECT COUNT(*) FROM cip_circle WHERE id = '{cid}'")[0][0] == 0
     assert server.sql(f"SELECT COUNT(*) FROM cip_data_key WHERE owner = 'circle:{cid}'")[0][0] == 0
-    assert metric_sum(server, nbh, metrics.CIRCLE_CLOSED) == 1
-    assert metric_sum(server, nbh, metrics.GAUGE_CIRCLES_ACTIVE) == 0
+    assert metric_sum(server, nbh, Metric.CIRCLE_CLOSED) == 1
+    assert metric_sum(server, nbh, Metric.GAUGE_CIRCLES_ACTIVE) == 0

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from models import metrics
+from resolvers.aggregates.events import Metric
 from resolvers.circles.closing import purge_expired
 from tests.circles import (
     ADD_SLOT,
@@ -230,8 +230,8 @@ def test_pause_and_resume(server: LiveServer, nbh: str) -> None:
     assert server.gql(PAUSE, {"id": cid}, token=kim.token).codes == ["FORBIDDEN"]
     paused = ok(server.gql(PAUSE, {"id": cid}, token=sam.token))["pauseCircle"]
     assert paused["status"] == "PAUSED"
-    assert metric_sum(server, nbh, metrics.GAUGE_CIRCLES_ACTIVE) == 0
-    assert metric_sum(server, nbh, metrics.GAUGE_CIRCLES_PAUSED) == 1
+    assert metric_sum(server, nbh, Metric.GAUGE_CIRCLES_ACTIVE) == 0
+    assert metric_sum(server, nbh, Metric.GAUGE_CIRCLES_PAUSED) == 1
     assert server.gql(PAUSE, {"id": cid}, token=coord.token).codes == ["INVALID_TRANSITION"]
     # A paused circle takes no new updates or rota changes.
     assert server.gql(POST, {"id": cid, "body": "hi"}, token=kim.token).codes == [
@@ -247,8 +247,8 @@ def test_pause_and_resume(server: LiveServer, nbh: str) -> None:
     resumed = ok(server.gql(RESUME, {"id": cid}, token=coord.token))["resumeCircle"]
     assert resumed["status"] == "ACTIVE"
     assert server.gql(RESUME, {"id": cid}, token=coord.token).codes == ["INVALID_TRANSITION"]
-    assert metric_sum(server, nbh, metrics.GAUGE_CIRCLES_ACTIVE) == 1
-    assert metric_sum(server, nbh, metrics.GAUGE_CIRCLES_PAUSED) == 0
+    assert metric_sum(server, nbh, Metric.GAUGE_CIRCLES_ACTIVE) == 1
+    assert metric_sum(server, nbh, Metric.GAUGE_CIRCLES_PAUSED) == 0
     assert actions(server, nbh, coord) == 4  # formed, two invites, resumed
 
 

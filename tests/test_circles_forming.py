@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from models import metrics
 from models.holds import CareHold
+from resolvers.aggregates.events import Metric
 from tests.circles import (
     FORM,
     actions,
@@ -30,7 +30,7 @@ def circle_rows(server: LiveServer, nbh: str) -> int:
 
 
 def aggregate_rows(server: LiveServer, nbh: str) -> int:
-    sql = f"SELECT COUNT(*) FROM cip_aggregate_row WHERE neighborhood = '{nbh}'"
+    sql = f"SELECT COUNT(*) FROM cip_aggregate_count WHERE neighborhood = '{nbh}'"
     return int(server.sql(sql)[0][0])
 
 
@@ -46,8 +46,8 @@ def test_coordinator_forms_as_facilitator(server: LiveServer, nbh: str) -> None:
     [me] = circle["members"]
     assert me["displayName"] == "Alex" and me["isMe"] and me["role"] == "FACILITATOR"
     assert me["id"] != subject_of(server, coord.sub)
-    assert metric_sum(server, nbh, metrics.CIRCLE_FORMED) == 1
-    assert metric_sum(server, nbh, metrics.GAUGE_CIRCLES_FORMING) == 1
+    assert metric_sum(server, nbh, Metric.CIRCLE_FORMED) == 1
+    assert metric_sum(server, nbh, Metric.GAUGE_CIRCLES_FORMING) == 1
     assert actions(server, nbh, coord) == 1
     count = server.sql(f"SELECT member_count FROM cip_circle WHERE id = '{circle['id']}'")
     assert count[0][0] == 0  # the facilitator is not counted
@@ -60,7 +60,7 @@ def test_any_member_forms_as_focus_or_supporter(server: LiveServer, nbh: str, ro
     assert circle["myRole"] == role and circle["status"] == "FORMING"
     count = server.sql(f"SELECT member_count FROM cip_circle WHERE id = '{circle['id']}'")
     assert count[0][0] == 1
-    assert metric_sum(server, nbh, metrics.CIRCLE_FORMED) == 1
+    assert metric_sum(server, nbh, Metric.CIRCLE_FORMED) == 1
     weeks = f"SELECT COUNT(*) FROM cip_coordinator_week WHERE neighborhood = '{nbh}'"
     assert server.sql(weeks)[0][0] == 0
 
@@ -164,20 +164,20 @@ def test_forming_from_own_hold(
     opened = server.clock.today() - dt.timedelta(days=days_ago)
     need = server.sql(f"SELECT need_since FROM cip_circle WHERE id = '{circle['id']}'")[0][0]
     assert str(need) == opened.isoformat()
-    assert metric_sum(server, nbh, metrics.HOLD_PICKED_UP) == 1
-    assert metric_sum(server, nbh, metrics.HOLD_PICKED_UP_WITHIN_7D) == within_7
-    assert metric_sum(server, nbh, metrics.NEED_CIRCLE_WITHIN_14D) == within_14
-    assert metric_sum(server, nbh, metrics.GAUGE_HOLDS_OPEN) == -1
+    assert metric_sum(server, nbh, Metric.HOLD_PICKED_UP) == 1
+    assert metric_sum(server, nbh, Metric.HOLD_PICKED_UP_WITHIN_7D) == within_7
+    assert metric_sum(server, nbh, Metric.NEED_CIRCLE_WITHIN_14D) == within_14
+    assert metric_sum(server, nbh, Metric.GAUGE_HOLDS_OPEN) == -1
     waiting = server.sql(
-        "SELECT day, value FROM cip_aggregate_row "
-        f"WHERE neighborhood = '{nbh}' AND metric = '{metrics.GAUGE_HOLDS_WAITING}'"
+        "SELECT day, value FROM cip_aggregate_count "
+        f"WHERE neighborhood = '{nbh}' AND metric = '{Metric.GAUGE_HOLDS_WAITING}'"
     )
     end = max(server.clock.today(), opened + dt.timedelta(days=7))
     assert [(str(d), v) for d, v in waiting] == [(end.isoformat(), -1)]
-    assert metric_sum(server, nbh, metrics.CIRCLE_FORMED) == 1
+    assert metric_sum(server, nbh, Metric.CIRCLE_FORMED) == 1
     assert actions(server, nbh, coord) == 1
     # No row of the aggregates names the hold or the circle.
-    rows = server.sql(f"SELECT * FROM cip_aggregate_row WHERE neighborhood = '{nbh}'")
+    rows = server.sql(f"SELECT * FROM cip_aggregate_count WHERE neighborhood = '{nbh}'")
     assert hold not in repr(rows) and circle["id"] not in repr(rows)
 
 
@@ -260,7 +260,7 @@ def test_racing_formations_from_one_hold(server: LiveServer, nbh: str) -> None:
     assert len(formed) == 1 and refused == ["INVALID_TRANSITION"] * 3
     circles = server.sql(f"SELECT id FROM cip_circle WHERE neighborhood = '{nbh}'")
     assert [str(r[0]) for r in circles] == formed
-    assert metric_sum(server, nbh, metrics.HOLD_PICKED_UP) == 1
+    assert metric_sum(server, nbh, Metric.HOLD_PICKED_UP) == 1
     owners = {
         r[0] for r in server.sql("SELECT owner FROM cip_data_key WHERE owner LIKE 'circle:%'")
     }
@@ -278,7 +278,7 @@ def test_forming_from_a_hold_opened_through_the_api(server: LiveServer, nbh: str
     held = ok(server.gql(MY_HOLDS, token=coord.token))["myCareHolds"]
     assert {"id": hold, "status": "CIRCLE_FORMED"} in held
     # The hold's gauges are balanced: opened +1, picked up -1.
-    assert metric_sum(server, nbh, metrics.GAUGE_HOLDS_OPEN) == 0
-    assert metric_sum(server, nbh, metrics.GAUGE_HOLDS_WAITING) == 0
-    assert metric_sum(server, nbh, metrics.NEED_CIRCLE_WITHIN_14D) == 1
+    assert metric_sum(server, nbh, Metric.GAUGE_HOLDS_OPEN) == 0
+    assert metric_sum(server, nbh, Metric.GAUGE_HOLDS_WAITING) == 0
+    assert metric_sum(server, nbh, Metric.NEED_CIRCLE_WITHIN_14D) == 1
     assert actions(server, nbh, coord) == 2  # opened the hold, formed the circle

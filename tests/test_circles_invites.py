@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from models import metrics
 from models.pseudonym import code_hash
+from resolvers.aggregates.events import Metric
 from tests.circles import (
     CIRCLE,
     INVITE,
@@ -58,15 +58,15 @@ def test_join_and_become_active(server: LiveServer, nbh: str) -> None:
     assert joined["myRole"] == "SUPPORTER" and joined["status"] == "FORMING"
     names = {(m["displayName"], m["role"], m["isMe"]) for m in joined["members"]}
     assert names == {("Alex", "FACILITATOR", False), ("Kim", "SUPPORTER", True)}
-    assert metric_sum(server, nbh, metrics.CIRCLE_BECAME_ACTIVE) == 0
+    assert metric_sum(server, nbh, Metric.CIRCLE_BECAME_ACTIVE) == 0
     add_member(server, kim, circle["id"], "FOCUS", "Sam")  # any member invites
     seen = ok(server.gql(CIRCLE, {"id": circle["id"]}, token=kim.token))["circle"]
     assert seen["status"] == "ACTIVE"
     assert len(seen["members"]) == 3
     assert seen["members"][0]["role"] == "FACILITATOR"
-    assert metric_sum(server, nbh, metrics.CIRCLE_BECAME_ACTIVE) == 1
-    assert metric_sum(server, nbh, metrics.GAUGE_CIRCLES_FORMING) == 0
-    assert metric_sum(server, nbh, metrics.GAUGE_CIRCLES_ACTIVE) == 1
+    assert metric_sum(server, nbh, Metric.CIRCLE_BECAME_ACTIVE) == 1
+    assert metric_sum(server, nbh, Metric.GAUGE_CIRCLES_FORMING) == 0
+    assert metric_sum(server, nbh, Metric.GAUGE_CIRCLES_ACTIVE) == 1
     # Member ids are local: nobody sees a pseudonym, and ids differ between circles.
     other = form(server, kim, nbh, role="SUPPORTER", name="Kim")
     assert other["members"][0]["id"] not in {m["id"] for m in seen["members"]}

@@ -24,7 +24,7 @@ TABLES = {
     "cip_repair_party",
     "cip_repair_invite",
     "cip_repair_entry",
-    "cip_aggregate_row",
+    "cip_aggregate_count",
     "cip_coordinator_week",
     "cip_release",
     "cip_wellbeing_answer",

@@ -39,7 +39,7 @@ def test_a_failed_join_takes_no_place_and_spends_no_code(server: LiveServer, nbh
         f"SELECT member_count, status FROM cip_circle WHERE id = '{cid}'",
         f"SELECT count(*) FROM cip_circle_invite WHERE circle_id = '{cid}'",
         f"SELECT count(*) FROM cip_circle_member WHERE circle_id = '{cid}'",
-        f"SELECT metric, value FROM cip_aggregate_row WHERE neighborhood = '{nbh}' ORDER BY 1, 2",
+        f"SELECT metric, value FROM cip_aggregate_count WHERE neighborhood = '{nbh}' ORDER BY 1, 2",
     )
     before = snapshot(server, *state)
     joiner = member(server)
@@ -78,12 +78,12 @@ def test_a_failed_close_keeps_the_hold_and_writes_no_aggregate(
     hold = open_hold(server, keeper, nbh, note="Call Sam on Fridays")
     state = (
         f"SELECT id, status FROM cip_care_hold WHERE id = '{hold['id']}'",
-        f"SELECT metric, value FROM cip_aggregate_row WHERE neighborhood = '{nbh}' ORDER BY 1, 2",
+        f"SELECT metric, value FROM cip_aggregate_count WHERE neighborhood = '{nbh}' ORDER BY 1, 2",
     )
     before = snapshot(server, *state)
     assert before[0]
     # The hold row is deleted first, then the aggregate rows are written.
-    with failing_writes(server, "cip_aggregate_row", f"NEW.neighborhood = '{nbh}'"):
+    with failing_writes(server, "cip_aggregate_count", f"NEW.neighborhood = '{nbh}'"):
         failed(server, server.gql(CLOSE_HOLD, {"id": hold["id"]}, token=keeper))
     assert snapshot(server, *state) == before
     assert ok(server.gql(CLOSE_HOLD, {"id": hold["id"]}, token=keeper))["closeCareHold"] is True

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from models import metrics as m
+from resolvers.aggregates.events import Metric as m
 from tests.aggregates_support import TODAY, VIEW, frozen_on, gauge
 from tests.support import LiveServer
 

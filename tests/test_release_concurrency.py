@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from auth.viewer import COORDINATOR
-from models import metrics as m
+from resolvers.aggregates.events import Metric as m
 from tests.aggregates_support import TODAY, VIEW, WEEKS, actions, frozen_on, gauge
 from tests.served import serve_process
 from tests.support import LiveServer

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from models.clock import week_start
 from models.errors import BadUserInput
 from resolvers import care_input
 from resolvers.aggregates import care_load, releases
 from resolvers.aggregates.care_load import Band, Trend
+from resolvers.aggregates.payload import ReleasePayload
 from resolvers.aggregates.signals import Signal, SignalInputs, signals
 from resolvers.request import CareContext
 
@@ -86,23 +86,23 @@ class _Seeds:
     def __init__(self, neighborhood: str, as_of: dt.date) -> None:
         self._prefix = f"{neighborhood}|{week_start(as_of).isoformat()}|"
 
-    def cell(self, metric: str, raw: Any) -> Cell:
-        return Cell(int(raw), self._prefix + metric)
+    def cell(self, metric: str, raw: int) -> Cell:
+        return Cell(raw, self._prefix + metric)
 
-    def rate(self, metric: str, numerator: Any, denominator: Any) -> RateCells:
+    def rate(self, metric: str, numerator: int, denominator: int) -> RateCells:
         return RateCells(
             self.cell(f"{metric}.numerator", numerator),
             self.cell(f"{metric}.denominator", denominator),
         )
 
 
-def _trend(payload: dict[str, Any]) -> Trend:
-    return care_load.trend([share for share, _ in payload["weeklyLoad"]])
+def _trend(payload: ReleasePayload) -> Trend:
+    return care_load.trend(payload.shares())
 
 
 async def _release(
     ctx: CareContext, neighborhood: str, window_days: int, as_of: dt.date
-) -> dict[str, Any]:
+) -> ReleasePayload:
     payload, _ = await releases.release(neighborhood, as_of, window_days, ctx.clock.today())
     return payload
 
@@ -114,32 +114,32 @@ async def coordination_view(
     check_neighborhood(neighborhood)
     as_of = releases.last_complete_week_end(ctx.clock.today())
     payload = await _release(ctx, neighborhood, window_days, as_of)
-    seeds, window, load = _Seeds(neighborhood, as_of), payload["window"], payload["load"]
+    seeds, window, load = _Seeds(neighborhood, as_of), payload.window, payload.load
     mine: float | None = None
     if ctx.viewer.subject is not None:
         # The caller's own data, read for the release's fixed weeks; never stored in it.
         first, last = releases.window_weeks(as_of, window_days)
         own = await releases.own_actions(neighborhood, ctx.viewer.subject, first, last)
-        mine = care_load.my_share(own, int(load["actions"]))
+        mine = care_load.my_share(own, load.actions)
         mine = None if mine is None else round(min(mine, 1.0), releases.DIGITS)
     return CoordinationFacts(
         neighborhood=neighborhood,
         as_of=as_of,
         window_days=window_days,
-        counts={name: seeds.cell(name, value) for name, value in payload["gauges"].items()},
+        counts={name: seeds.cell(name, value) for name, value in payload.gauges.to_json().items()},
         circle_formation_within_14_days=seeds.rate(
-            "circleFormationWithin14Days", window["needCircleWithin14Days"], window["needOpened"]
+            "circleFormationWithin14Days", window.need_circle_within_14_days, window.need_opened
         ),
         hold_pickup_within_7_days=seeds.rate(
-            "holdPickupWithin7Days", window["holdPickedUpWithin7Days"], window["holdOpened"]
+            "holdPickupWithin7Days", window.hold_picked_up_within_7_days, window.hold_opened
         ),
         repair_threads_closed=seeds.rate(
-            "repairThreadsClosed", window["repairClosed"], window["repairOpened"]
+            "repairThreadsClosed", window.repair_closed, window.repair_opened
         ),
         care_load=CareLoadFacts(
-            coordinators=seeds.cell("coordinators", load["coordinators"]),
-            gini=load["gini"],
-            top_two_share=load["topTwoShare"],
+            coordinators=seeds.cell("coordinators", load.coordinators),
+            gini=load.gini,
+            top_two_share=load.top_two_share,
             my_share=mine,
             trend=_trend(payload),
         ),
@@ -159,18 +159,18 @@ async def care_weeks(ctx: CareContext, neighborhood: str, weeks: int) -> list[We
     found = []
     for as_of in ends:
         payload = stored.get(week_start(as_of)) or await _release(ctx, neighborhood, window, as_of)
-        seeds, week = _Seeds(neighborhood, as_of), payload["week"]
+        seeds, week, gauges = _Seeds(neighborhood, as_of), payload.week, payload.gauges
         found.append(
             WeekFacts(
                 neighborhood=neighborhood,
                 week_starting=week_start(as_of),
-                active_circles=seeds.cell("activeCircles", payload["gauges"]["activeCircles"]),
-                open_holds=seeds.cell("openHolds", payload["gauges"]["openHolds"]),
-                circles_formed=seeds.cell("circlesFormed", week["circlesFormed"]),
+                active_circles=seeds.cell("activeCircles", gauges.active_circles),
+                open_holds=seeds.cell("openHolds", gauges.open_holds),
+                circles_formed=seeds.cell("circlesFormed", week.flows.circles_formed),
                 repair_threads_closed=seeds.cell(
-                    "repairThreadsClosed", week["repairThreadsClosed"]
+                    "repairThreadsClosed", week.flows.repair_threads_closed
                 ),
-                load_concentration=care_load.band(week["topTwoShare"], int(week["coordinators"])),
+                load_concentration=care_load.band(week.top_two_share, week.coordinators),
             )
         )
     return found
@@ -197,16 +197,15 @@ async def care_signals(
     found: list[Signal] = []
     for neighborhood in await _signal_neighborhoods(ctx, neighborhoods):
         payload = await _release(ctx, neighborhood, window_days, as_of)
-        gauges = payload["gauges"]
-        waiting = int(gauges["holdsWaitingOver7Days"])
+        gauges = payload.gauges
         inputs = SignalInputs(
             neighborhood=neighborhood,
             window_days=window_days,
-            weekly_load=[(s, int(n)) for s, n in payload["weeklyLoad"]],
+            weekly_load=[(p.top_two_share, p.coordinators) for p in payload.weekly_load],
             trend=_trend(payload),
-            holds_waiting_shown=waiting >= floor,
-            open_needs=int(gauges["openHolds"]) + int(gauges["openSupportAsks"]),
-            circles_formed=int(payload["window"]["circlesFormed"]),
+            holds_waiting_shown=gauges.holds_waiting_over_7_days >= floor,
+            open_needs=gauges.open_holds + gauges.open_support_asks,
+            circles_formed=payload.window.circles_formed,
         )
         found.extend(signals(inputs))
     return found

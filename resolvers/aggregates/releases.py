@@ -1,12 +1,13 @@
 """Weekly releases: the raw counts of one (neighbourhood, ISO week, window), computed once.
 
-Built only from the anonymous aggregate rows (``models/metrics.py``), counted by the database
-(SUM ... GROUP BY); never from care tables. The stored payload holds raw counts; suppression
-and rounding are applied when a release is served, by caller class (``auth/privacy.py``).
+Built only from the aggregate store's weekly counts (``models/aggregate_store.py``), summed by
+the database (SUM ... GROUP BY); never from care tables. The stored payload
+(``payload.ReleasePayload``) holds raw counts; suppression and rounding are applied when a
+release is served, by caller class (``auth/privacy.py``).
 
-``asOf`` is the Sunday of the release's week. Gauges are summed over ``day <= asOf``; flows
-over the window ``asOf - windowDays + 1 .. asOf`` (or over the week). Coordinator actions over
-the ISO weeks that lie wholly inside the window.
+``asOf`` is the Sunday of the release's week. Gauges are summed over every week up to and
+including it; flows and coordinator actions over the ISO weeks that lie wholly inside the
+window ``asOf - windowDays + 1 .. asOf`` (14 days: 2 weeks, 30: 4, 90: 12), or over the week.
 
 Only one worker computes a release: on PostgreSQL a transaction-scoped advisory lock on the
 release's key, then a re-read; on SQLite the computing transaction begins IMMEDIATE (it holds
@@ -21,41 +22,26 @@ import hashlib
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
-from models import metrics
-from models.aggregates import AggregateRow, CoordinatorWeek, Release
+from models import aggregate_store
+from models.aggregates import Release
 from models.clock import week_start
 from models.db import dialect
 from resolvers.aggregates import care_load
+from resolvers.aggregates.payload import (
+    Gauges,
+    Load,
+    LoadPoint,
+    ReleasePayload,
+    Week,
+    WeekFlows,
+    WindowFlows,
+)
 from resolvers.asks_holds import asks
 
 WINDOWS = (14, 30, 90)
-PAYLOAD_VERSION = 1
 DIGITS = 4  # floats are stored rounded, so every backend gives them back the same
-
-GAUGES = {
-    "activeCircles": metrics.GAUGE_CIRCLES_ACTIVE,
-    "formingCircles": metrics.GAUGE_CIRCLES_FORMING,
-    "openHolds": metrics.GAUGE_HOLDS_OPEN,
-    "holdsWaitingOver7Days": metrics.GAUGE_HOLDS_WAITING,
-    "openSupportAsks": metrics.GAUGE_ASKS_OPEN,
-    "activeRepairThreads": metrics.GAUGE_REPAIR_ACTIVE,
-}
-WINDOW_FLOWS = {
-    "needOpened": metrics.NEED_OPENED,
-    "needCircleWithin14Days": metrics.NEED_CIRCLE_WITHIN_14D,
-    "holdOpened": metrics.HOLD_OPENED,
-    "holdPickedUpWithin7Days": metrics.HOLD_PICKED_UP_WITHIN_7D,
-    "repairOpened": metrics.REPAIR_OPENED,
-    "repairClosed": metrics.REPAIR_CLOSED,
-    "circlesFormed": metrics.CIRCLE_FORMED,
-}
-WEEK_FLOWS = {
-    "circlesFormed": metrics.CIRCLE_FORMED,
-    "repairThreadsClosed": metrics.REPAIR_CLOSED,
-}
 
 
 def last_complete_week_end(today: dt.date) -> dt.date:
@@ -90,92 +76,63 @@ def window_weeks(as_of: dt.date, window_days: int) -> tuple[dt.date, dt.date]:
     return first_monday, week_start(as_of)
 
 
-async def _sums(
-    neighborhood: str, names: dict[str, str], first: dt.date | None, last: dt.date
-) -> dict[str, int]:
-    query = AggregateRow.filter(
-        neighborhood=neighborhood, day__lte=last, metric__in=list(names.values())
-    )
-    if first is not None:
-        query = query.filter(day__gte=first)
-    rows = await query.annotate(total=Sum("value")).group_by("metric").values("metric", "total")
-    totals = {str(r["metric"]): int(r["total"] or 0) for r in rows}
-    return {key: totals.get(metric, 0) for key, metric in names.items()}
-
-
-async def coordinator_totals(neighborhood: str, first: dt.date, last: dt.date) -> list[int]:
-    """Actions per coordinator over the weeks first..last (Mondays), without who is who."""
-    totals = (
-        await CoordinatorWeek.filter(
-            neighborhood=neighborhood, week_start__gte=first, week_start__lte=last, actions__gt=0
-        )
-        .annotate(total=Sum("actions"))
-        .group_by("coordinator")
-        .values("total")
-    )
-    return sorted(int(r["total"]) for r in totals if r["total"])
+def oldest_week_read(as_of: dt.date) -> dt.date:
+    """The first Monday any release of the week ending ``as_of`` reads coordinator counts
+    of: the longest window, as it was eight weeks before (the trend)."""
+    ends = [as_of - dt.timedelta(days=7 * back) for back in range(care_load.TREND_WEEKS)]
+    return min(window_weeks(end, days)[0] for end in ends for days in WINDOWS)
 
 
 async def own_actions(neighborhood: str, coordinator: str, first: dt.date, last: dt.date) -> int:
-    totals = (
-        await CoordinatorWeek.filter(
-            neighborhood=neighborhood,
-            coordinator=coordinator,
-            week_start__gte=first,
-            week_start__lte=last,
-        )
-        .annotate(total=Sum("actions"))
-        .group_by("coordinator")
-        .values("total")
-    )
-    return sum(int(r["total"] or 0) for r in totals)
+    return await aggregate_store.own_actions(neighborhood, coordinator, first, last)
 
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, DIGITS)
 
 
-def _load(counts: list[int]) -> dict[str, Any]:
+def _load(counts: list[int]) -> Load:
     enough = len(counts) >= care_load.MIN_LOAD_COORDINATORS
-    return {
-        "coordinators": len(counts),
-        "actions": sum(counts),
-        "gini": _round(care_load.gini(counts)) if enough else None,
-        "topTwoShare": _round(care_load.top_two_share(counts)) if enough else None,
-    }
+    return Load(
+        coordinators=len(counts),
+        actions=sum(counts),
+        gini=_round(care_load.gini(counts)) if enough else None,
+        top_two_share=_round(care_load.top_two_share(counts)) if enough else None,
+    )
 
 
-async def compute_release(neighborhood: str, as_of: dt.date, window_days: int) -> dict[str, Any]:
+async def compute_release(neighborhood: str, as_of: dt.date, window_days: int) -> ReleasePayload:
     """The raw counts of one release (nothing suppressed yet)."""
-    window_first = as_of - dt.timedelta(days=window_days - 1)
     monday = week_start(as_of)
-    weekly_load: list[list[Any]] = []
+    store = aggregate_store
+    weekly_load: list[LoadPoint] = []
     for back in range(care_load.TREND_WEEKS - 1, -1, -1):
         end = as_of - dt.timedelta(days=7 * back)
-        first, last = window_weeks(end, window_days)
-        counts = await coordinator_totals(neighborhood, first, last)
+        counts = await store.coordinator_totals(neighborhood, *window_weeks(end, window_days))
         share = (
             care_load.top_two_share(counts)
             if len(counts) >= care_load.MIN_LOAD_COORDINATORS
             else None
         )
-        weekly_load.append([_round(share), len(counts)])
+        weekly_load.append(LoadPoint(_round(share), len(counts)))
     first, last = window_weeks(as_of, window_days)
-    week_counts = await coordinator_totals(neighborhood, monday, monday)
-    return {
-        "version": PAYLOAD_VERSION,
-        "asOf": as_of.isoformat(),
-        "windowDays": window_days,
-        "gauges": await _sums(neighborhood, GAUGES, None, as_of),
-        "window": await _sums(neighborhood, WINDOW_FLOWS, window_first, as_of),
-        "week": {
-            **await _sums(neighborhood, WEEK_FLOWS, monday, as_of),
-            "coordinators": len(week_counts),
-            "topTwoShare": _round(care_load.top_two_share(week_counts)),
-        },
-        "load": _load(await coordinator_totals(neighborhood, first, last)),
-        "weeklyLoad": weekly_load,
-    }
+    week_counts = await store.coordinator_totals(neighborhood, monday, monday)
+    week_flows = await store.sums(neighborhood, WeekFlows.metrics(), monday, monday)
+    return ReleasePayload(
+        as_of=as_of,
+        window_days=window_days,
+        gauges=Gauges.from_sums(await store.sums(neighborhood, Gauges.metrics(), None, monday)),
+        window=WindowFlows.from_sums(
+            await store.sums(neighborhood, WindowFlows.metrics(), first, last)
+        ),
+        week=Week(
+            flows=WeekFlows.from_sums(week_flows),
+            coordinators=len(week_counts),
+            top_two_share=_round(care_load.top_two_share(week_counts)),
+        ),
+        load=_load(await store.coordinator_totals(neighborhood, first, last)),
+        weekly_load=tuple(weekly_load),
+    )
 
 
 def _lock_key(neighborhood: str, monday: dt.date, window_days: int) -> int:
@@ -183,27 +140,34 @@ def _lock_key(neighborhood: str, monday: dt.date, window_days: int) -> int:
     return int.from_bytes(digest.digest()[:8], "big", signed=True)
 
 
-async def _stored(neighborhood: str, monday: dt.date, window_days: int) -> dict[str, Any] | None:
+async def _stored(neighborhood: str, monday: dt.date, window_days: int) -> ReleasePayload | None:
     found = await Release.filter(
         neighborhood=neighborhood, week_start=monday, window_days=window_days
     ).values_list("payload", flat=True)
-    return dict(found[0]) if found else None
+    return ReleasePayload.from_json(_json(found[0])) if found else None
+
+
+def _json(value: Any) -> dict[str, Any]:
+    return dict(value)
 
 
 async def stored_many(
     neighborhood: str, mondays: list[dt.date], window_days: int
-) -> dict[dt.date, dict[str, Any]]:
+) -> dict[dt.date, ReleasePayload]:
     """The stored releases of many weeks in one statement (careWeeks), by Monday."""
     rows = await Release.filter(
         neighborhood=neighborhood, week_start__in=mondays, window_days=window_days
-    ).values("week_start", "payload")
-    return {r["week_start"]: dict(r["payload"]) for r in rows}
+    ).values_list("week_start", "payload")
+    return {monday: ReleasePayload.from_json(_json(payload)) for monday, payload in rows}
 
 
 async def release(
     neighborhood: str, as_of: dt.date, window_days: int, today: dt.date
-) -> tuple[dict[str, Any], bool]:
-    """The stored release, computing and storing it first if needed; True when computed here."""
+) -> tuple[ReleasePayload, bool]:
+    """The stored release, computing and storing it first if needed; True when computed here.
+
+    Computing one also deletes the neighbourhood's coordinator counts that no release of the
+    last complete week (nor a later one) reads any more."""
     monday = week_start(as_of)
     payload = await _stored(neighborhood, monday, window_days)
     if payload is not None:
@@ -221,13 +185,15 @@ async def release(
                     [_lock_key(neighborhood, monday, window_days)],
                 )
             if await _stored(neighborhood, monday, window_days) is None:
+                computed_payload = await compute_release(neighborhood, as_of, window_days)
                 await Release.create(
                     neighborhood=neighborhood,
                     week_start=monday,
                     window_days=window_days,
-                    payload=await compute_release(neighborhood, as_of, window_days),
+                    payload=computed_payload.to_json(),
                     computed_on=today,
                 )
+                await forget_coordinator_weeks(today, neighborhood)
                 computed = True
     except IntegrityError:
         computed = False  # another worker stored it first; read theirs
@@ -237,8 +203,15 @@ async def release(
     return payload, computed
 
 
+async def forget_coordinator_weeks(today: dt.date, neighborhood: str | None = None) -> int:
+    """Delete the coordinator counts older than any release window can still read: the
+    releases of the last complete week before ``today`` and every later one start at
+    ``oldest_week_read``. A release of an earlier week computed after this (none is, while
+    ``cip release`` runs weekly) finds no coordinator counts before that Monday."""
+    horizon = oldest_week_read(last_complete_week_end(today))
+    return await aggregate_store.forget_coordinator_weeks(horizon, neighborhood)
+
+
 async def neighborhoods_with_rows() -> list[str]:
-    """Every neighbourhood that has aggregate rows or coordinator counts."""
-    rows = await AggregateRow.all().distinct().values_list("neighborhood", flat=True)
-    coords = await CoordinatorWeek.all().distinct().values_list("neighborhood", flat=True)
-    return sorted({str(n) for n in rows} | {str(n) for n in coords})
+    """Every neighbourhood that has aggregate counts or coordinator counts."""
+    return await aggregate_store.neighborhoods()

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from models import metrics
+from models import aggregate_store
 from models.errors import NotFound
 from models.holds import SupportAsk
 from models.keystore import DataKey
 from models.sealing import SealError, owner_of, row_aad
 from resolvers import care_input
+from resolvers.aggregates import events
 from resolvers.request import CareContext, require_coordinator, subject
 
 ASK_TTL_DAYS = 30
@@ -58,7 +59,7 @@ async def purge_expired(today: dt.date) -> int:
             if await SupportAsk.filter(id=ask_id).delete():
                 # Shredding is deleting the wrapped key; no request's Sealer is needed here.
                 await DataKey.filter(owner=ask_owner(ask_id)).delete()
-                await metrics.record(nbh, expires, metrics.GAUGE_ASKS_OPEN, -1)
+                await aggregate_store.add(events.ask_ended(nbh, expires))
                 purged += 1
     return purged
 
@@ -81,13 +82,7 @@ async def ask_for_support(ctx: CareContext, neighborhood: str, note: str) -> Ask
             asked_on=today,
             expires_on=expires,
         )
-        await metrics.record_many(
-            [
-                (nbh, today, metrics.ASK_OPENED, 1),
-                (nbh, today, metrics.NEED_OPENED, 1),
-                (nbh, today, metrics.GAUGE_ASKS_OPEN, 1),
-            ]
-        )
+        await aggregate_store.add(events.ask_opened(nbh, today))
     return AskFacts(str(ask_id), nbh, text, today, expires, mine=True)
 
 
@@ -116,7 +111,7 @@ async def withdraw_support_ask(ctx: CareContext, ask_id: str) -> bool:
         if row is None or not await SupportAsk.filter(id=row.id).delete():
             raise NotFound()
         await ctx.sealer.shred(ask_owner(row.id))
-        await metrics.record(row.neighborhood, ctx.clock.today(), metrics.GAUGE_ASKS_OPEN, -1)
+        await aggregate_store.add(events.ask_ended(row.neighborhood, ctx.clock.today()))
     return True
 
 

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import strawberry
 from tortoise.transactions import in_transaction
 
-from models import metrics
+from models import aggregate_store
 from models.errors import InviteInvalid, NotFound
 from models.holds import CareHold, HoldTransfer, SupportAsk
 from resolvers import care_input, one_time_codes
+from resolvers.aggregates import events
 from resolvers.asks_holds import asks
 from resolvers.enums import CareEnum
 from resolvers.request import CareContext, coordinated_filter, require_coordinator, subject
@@ -87,15 +88,8 @@ async def open_care_hold(ctx: CareContext, neighborhood: str, sealed_note: str |
             holder=holder,
             sealed_note=note,
         )
-        await metrics.record_many(
-            [
-                (nbh, today, metrics.HOLD_OPENED, 1),
-                (nbh, today, metrics.NEED_OPENED, 1),
-                (nbh, today, metrics.GAUGE_HOLDS_OPEN, 1),
-                *metrics.hold_waiting_rows(nbh, today, None),
-            ]
-        )
-        await metrics.count_action(nbh, today, holder)
+        await aggregate_store.add(events.hold_opened(nbh, today))
+        await aggregate_store.count_action(nbh, today, holder)
     return _facts(hold, today)
 
 
@@ -124,18 +118,8 @@ async def take_support_ask(ctx: CareContext, ask_id: str, sealed_note: str | Non
             holder=holder,
             sealed_note=note,
         )
-        rows = [
-            (nbh, today, metrics.ASK_TO_HOLD, 1),
-            (nbh, today, metrics.GAUGE_ASKS_OPEN, -1),
-            (nbh, today, metrics.HOLD_OPENED, 1),
-            (nbh, today, metrics.GAUGE_HOLDS_OPEN, 1),
-            (nbh, today, metrics.HOLD_PICKED_UP, 1),
-            *metrics.hold_waiting_rows(nbh, asked_on, None),
-        ]
-        if (today - asked_on).days <= metrics.HOLD_WAIT_DAYS:
-            rows.append((nbh, today, metrics.HOLD_PICKED_UP_WITHIN_7D, 1))
-        await metrics.record_many(rows)
-        await metrics.count_action(nbh, today, holder)
+        await aggregate_store.add(events.ask_taken(nbh, asked_on, today))
+        await aggregate_store.count_action(nbh, today, holder)
     return _facts(hold, today)
 
 
@@ -157,7 +141,7 @@ async def transfer_care_hold(ctx: CareContext, hold_id: str) -> TransferFacts:
     async with in_transaction("default"):
         await HoldTransfer.filter(hold_id=hold.id).delete()
         await HoldTransfer.create(code_hash=hashed, hold_id=hold.id, expires_on=expires)
-        await metrics.count_action(hold.neighborhood, today, subject(ctx.viewer))
+        await aggregate_store.count_action(hold.neighborhood, today, subject(ctx.viewer))
     return TransferFacts(code=code, expires_on=expires)
 
 
@@ -186,7 +170,7 @@ async def accept_care_hold(ctx: CareContext, code: str) -> HoldFacts:
             raise InviteInvalid()
         await CareHold.filter(id=hold.id).update(holder=me)
         hold.holder = me
-        await metrics.count_action(hold.neighborhood, today, me)
+        await aggregate_store.count_action(hold.neighborhood, today, me)
     return _facts(hold, today)
 
 
@@ -198,10 +182,8 @@ async def close_care_hold(ctx: CareContext, hold_id: str) -> bool:
         await HoldTransfer.filter(hold_id=hold.id).delete()
         if not await CareHold.filter(id=hold.id).delete():
             raise NotFound()
-        rows = [(nbh, today, metrics.HOLD_CLOSED, 1)]
-        if hold.status == HoldStatus.OPEN:
-            rows.append((nbh, today, metrics.GAUGE_HOLDS_OPEN, -1))
-            rows.extend(metrics.hold_waiting_rows(nbh, hold.opened_on, today))
-        await metrics.record_many(rows)
-        await metrics.count_action(nbh, today, subject(ctx.viewer))
+        await aggregate_store.add(
+            events.hold_closed(nbh, hold.opened_on, today, hold.status == HoldStatus.OPEN)
+        )
+        await aggregate_store.count_action(nbh, today, subject(ctx.viewer))
     return True

@@ -10,15 +10,16 @@ import uuid
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from models import db, metrics
+from models import aggregate_store, db
 from models.circles import Circle, CircleInvite, CircleMember, CircleUpdate, RotaSlot
 from models.errors import NotFound
+from resolvers.aggregates import events
 from resolvers.circles import rules
 from resolvers.circles.counting import count_if_coordinator
 from resolvers.circles.locking import lock_circle, lock_for_steward
 from resolvers.circles.lookup import membership
 from resolvers.circles.sealing import key_owner
-from resolvers.circles.status import Status, closed_moves
+from resolvers.circles.status import Status
 from resolvers.request import CareContext
 
 
@@ -36,8 +37,8 @@ async def destroy(ctx: CareContext, circle: Circle, today: dt.date) -> None:
     for model in (RotaSlot, CircleUpdate, CircleInvite, CircleMember):
         await model.filter(circle_id=circle.id).delete()
     await Circle.filter(id=circle.id).delete()
-    await metrics.record_many(
-        [(circle.neighborhood, today, m, v) for m, v in closed_moves(Status(circle.status))]
+    await aggregate_store.add(
+        events.circle_closed(circle.neighborhood, today, Status(circle.status))
     )
     # Last: with the key table in its own database the shredding commits on its own.
     await ctx.sealer.shred(key_owner(circle.id))

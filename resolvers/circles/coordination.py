@@ -14,15 +14,16 @@ from typing import Any
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from models import metrics
+from models import aggregate_store
 from models.circles import Circle, CircleUpdate, RotaSlot
 from models.errors import InvalidTransition, NotFound
+from resolvers.aggregates import events
 from resolvers.circles import rules
 from resolvers.circles.counting import count_if_coordinator
 from resolvers.circles.locking import lock_circle, lock_for_steward
 from resolvers.circles.lookup import Membership, membership
 from resolvers.circles.sealing import CIRCLE, SLOT, UPDATE, seal, unseal
-from resolvers.circles.status import Event, Status, metric_moves, transition
+from resolvers.circles.status import Event, Status, transition
 from resolvers.circles.views import CircleView, SlotView, UpdateView, circle_view, my_member_view
 from resolvers.request import CareContext
 
@@ -41,8 +42,8 @@ async def _change_status(ctx: CareContext, raw_id: str, event: Event) -> CircleV
         new = transition(old, event)
         await Circle.filter(id=circle.id).update(status=new.value)
         circle.status = new.value
-        await metrics.record_many(
-            [(circle.neighborhood, today, m, v) for m, v in metric_moves(old, new)]
+        await aggregate_store.add(
+            events.circle_status_changed(circle.neighborhood, today, old, new)
         )
         await count_if_coordinator(ctx, mine.role, circle.neighborhood, today)
     return await circle_view(ctx, circle, mine.member)

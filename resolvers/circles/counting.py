@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from models import metrics
+from models import aggregate_store
 from resolvers.circles.rules import Role
 from resolvers.request import CareContext
 
@@ -18,4 +18,4 @@ async def count_if_coordinator(
     ctx: CareContext, role: Role, neighborhood: str, today: dt.date
 ) -> None:
     if ctx.viewer.subject is not None and acts_as_coordinator(ctx, role, neighborhood):
-        await metrics.count_action(neighborhood, today, ctx.viewer.subject)
+        await aggregate_store.count_action(neighborhood, today, ctx.viewer.subject)

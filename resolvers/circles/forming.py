@@ -13,15 +13,16 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from models import metrics
+from models import aggregate_store
 from models.circles import Circle, CircleMember
 from models.errors import BadUserInput, InvalidTransition
 from models.holds import CareHold
+from resolvers.aggregates import events
 from resolvers.asks_holds import holds
 from resolvers.asks_holds.holds import HoldStatus
 from resolvers.circles import rules
 from resolvers.circles.sealing import CIRCLE, MEMBER, key_owner, seal
-from resolvers.circles.status import Status, formed_moves
+from resolvers.circles.status import Status
 from resolvers.circles.views import CircleView, circle_view
 from resolvers.request import CareContext
 
@@ -35,22 +36,6 @@ class FormCircleRequest:
     display_name: str
     role: rules.Role
     from_hold: str | None = None
-
-
-def hold_pickup_rows(neighborhood: str, opened_on: dt.date, today: dt.date) -> list[Row]:
-    """What a hold picked up by a new circle counts: pickup, the end of its open and waiting
-    gauges, and whether the need found a circle within 14 days."""
-    waited = (today - opened_on).days
-    rows: list[Row] = [
-        (neighborhood, today, metrics.HOLD_PICKED_UP, 1),
-        (neighborhood, today, metrics.GAUGE_HOLDS_OPEN, -1),
-        *metrics.hold_waiting_rows(neighborhood, opened_on, today),
-    ]
-    if waited <= metrics.HOLD_WAIT_DAYS:
-        rows.append((neighborhood, today, metrics.HOLD_PICKED_UP_WITHIN_7D, 1))
-    if waited <= metrics.FORMATION_DAYS:
-        rows.append((neighborhood, today, metrics.NEED_CIRCLE_WITHIN_14D, 1))
-    return rows
 
 
 async def _own_open_hold(ctx: CareContext, raw_id: str, neighborhood: str) -> CareHold:
@@ -97,17 +82,17 @@ async def form_circle(ctx: CareContext, req: FormCircleRequest) -> CircleView:
                 name_sealed=await seal(ctx.sealer, circle_id, MEMBER, member_id, "name", name),
                 joined_on=today,
             )
-            rows: list[Row] = [(nbh, today, m, v) for m, v in formed_moves()]
+            counts = events.circle_formed(nbh, today)
             if hold is not None:
                 picked = await CareHold.filter(id=hold.id, status=HoldStatus.OPEN).update(
                     status=HoldStatus.CIRCLE_FORMED
                 )
                 if not picked:  # taken or closed by a concurrent request
                     raise InvalidTransition("This care hold is no longer open.")
-                rows += hold_pickup_rows(nbh, hold.opened_on, today)
-            await metrics.record_many(rows)
+                counts += events.hold_picked_up_by_circle(nbh, hold.opened_on, today)
+            await aggregate_store.add(counts)
             if req.role is rules.Role.FACILITATOR:
-                await metrics.count_action(nbh, today, subject)
+                await aggregate_store.count_action(nbh, today, subject)
     except BaseException:
         # With a separate key database the key was written outside the transaction.
         with contextlib.suppress(Exception):

@@ -12,17 +12,18 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from models import db, metrics
+from models import aggregate_store, db
 from models.circles import Circle, CircleInvite, CircleMember
 from models.errors import CircleFull, InvalidTransition, InviteInvalid
 from models.pseudonym import code_hash
+from resolvers.aggregates import events
 from resolvers.circles import rules
 from resolvers.circles.closing import remove_member
 from resolvers.circles.counting import count_if_coordinator
 from resolvers.circles.locking import lock_circle, special_roles
 from resolvers.circles.lookup import membership
 from resolvers.circles.sealing import MEMBER, seal
-from resolvers.circles.status import Event, Status, metric_moves, transition
+from resolvers.circles.status import Event, Status, transition
 from resolvers.circles.views import CircleView, InviteView, circle_view
 from resolvers.request import CareContext
 
@@ -129,8 +130,8 @@ async def join_circle(ctx: CareContext, raw_code: str, raw_name: str) -> CircleV
             if new is not old:
                 await Circle.filter(id=circle.id).update(status=new.value)
                 circle.status = new.value
-                await metrics.record_many(
-                    [(circle.neighborhood, today, m, v) for m, v in metric_moves(old, new)]
+                await aggregate_store.add(
+                    events.circle_status_changed(circle.neighborhood, today, old, new)
                 )
             await count_if_coordinator(ctx, role, circle.neighborhood, today)
     except IntegrityError as exc:  # the same member joining twice at once

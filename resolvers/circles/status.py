@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import strawberry
 
-from models import metrics
 from models.errors import InvalidTransition
 from resolvers.enums import CareEnum
 
@@ -32,13 +31,6 @@ class Event(CareEnum):
     RESUME = "RESUME"
 
 
-GAUGES: dict[Status, str] = {
-    Status.FORMING: metrics.GAUGE_CIRCLES_FORMING,
-    Status.ACTIVE: metrics.GAUGE_CIRCLES_ACTIVE,
-    Status.PAUSED: metrics.GAUGE_CIRCLES_PAUSED,
-}
-
-
 def transition(status: Status, event: Event, member_count: int = 0) -> Status:
     """The status after ``event``; raises InvalidTransition when the event is not allowed.
 
@@ -57,21 +49,3 @@ def transition(status: Status, event: Event, member_count: int = 0) -> Status:
     if status is Status.PAUSED:
         return Status.ACTIVE
     raise InvalidTransition("Only a paused circle can be resumed.")
-
-
-def metric_moves(old: Status, new: Status) -> list[tuple[str, int]]:
-    """The aggregate (metric, value) pairs a status change writes; none when unchanged."""
-    if old is new:
-        return []
-    moves = [(GAUGES[old], -1), (GAUGES[new], 1)]
-    if old is Status.FORMING and new is Status.ACTIVE:
-        moves.insert(0, (metrics.CIRCLE_BECAME_ACTIVE, 1))
-    return moves
-
-
-def formed_moves() -> list[tuple[str, int]]:
-    return [(metrics.CIRCLE_FORMED, 1), (GAUGES[Status.FORMING], 1)]
-
-
-def closed_moves(status: Status) -> list[tuple[str, int]]:
-    return [(metrics.CIRCLE_CLOSED, 1), (GAUGES[status], -1)]

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from models import metrics
+from models import aggregate_store
 from models.errors import InvalidTransition, InviteInvalid, NotFound
 from models.repair import RepairEntry, RepairInvite, RepairParty, RepairThread
 from models.sealing import Sealer
 from resolvers import care_input, one_time_codes
+from resolvers.aggregates import events
 from resolvers.repair import rules
 from resolvers.repair.rules import Closure, Role, Route, Stage, ThreadState
 from resolvers.repair.view import (
@@ -48,13 +49,6 @@ class ClosedFacts:
     resources: list[ResourceFacts]
 
 
-CLOSURE_METRIC = {
-    Closure.COMPLETED: metrics.REPAIR_CLOSED_COMPLETED,
-    Closure.WITHDRAWN: metrics.REPAIR_CLOSED_WITHDRAWN,
-    Closure.ESCALATED: metrics.REPAIR_CLOSED_ESCALATED,
-}
-
-
 async def _seal_name(sealer: Sealer, thread_id: uuid.UUID, party_id: uuid.UUID, name: str) -> bytes:
     return await sealer.seal(thread_owner(thread_id), name_aad(party_id), name)
 
@@ -66,7 +60,9 @@ def _state(thread: RepairThread) -> ThreadState:
 async def _facilitator_action(ctx: CareContext, thread: RepairThread, role: Role) -> None:
     """A facilitator's actions count on their weekly coordinator count; nobody else's do."""
     if role is Role.FACILITATOR:
-        await metrics.count_action(thread.neighborhood, ctx.clock.today(), subject(ctx.viewer))
+        await aggregate_store.count_action(
+            thread.neighborhood, ctx.clock.today(), subject(ctx.viewer)
+        )
 
 
 async def open_repair_thread(
@@ -91,12 +87,7 @@ async def open_repair_thread(
             role=my_role.value,
             name_sealed=await _seal_name(ctx.sealer, thread_id, party_id, name),
         )
-        await metrics.record_many(
-            [
-                (nbh, today, metrics.REPAIR_OPENED, 1),
-                (nbh, today, metrics.GAUGE_REPAIR_ACTIVE, 1),
-            ]
-        )
+        await aggregate_store.add(events.repair_opened(nbh, today))
         await _facilitator_action(ctx, thread, my_role)
     return await thread_facts(ctx, thread, my_role)
 
@@ -240,13 +231,7 @@ async def close_repair_thread(
         if not await RepairThread.filter(id=thread.id).delete():
             raise NotFound()
         await ctx.sealer.shred(thread_owner(thread.id))
-        await metrics.record_many(
-            [
-                (nbh, today, metrics.REPAIR_CLOSED, 1),
-                (nbh, today, CLOSURE_METRIC[closure], 1),
-                (nbh, today, metrics.GAUGE_REPAIR_ACTIVE, -1),
-            ]
-        )
+        await aggregate_store.add(events.repair_closed(nbh, today))
         await _facilitator_action(ctx, thread, role)
     found = await resources_for_route(nbh, route) if route is not None else []
     return ClosedFacts(closure=closure, route=route, resources=found)

@@ -57,9 +57,10 @@ def seed(served: Served) -> None:
             (15, "repair_closed", 6 * scale),
         ):
             day = today - dt.timedelta(days=back)
+            monday = day - dt.timedelta(days=day.weekday())
             rows.append(
-                "INSERT INTO cip_aggregate_row (neighborhood, day, metric, value) "
-                f"VALUES ('{nbh}', '{day}', '{metric}', {value})"
+                "INSERT INTO cip_aggregate_count (neighborhood, week_start, metric, value) "
+                f"VALUES ('{nbh}', '{monday}', '{metric}', {value})"
             )
         monday = today - dt.timedelta(days=today.weekday() + 14)
         for i, actions in enumerate((1, 2, 5, 9, 20)):

@@ -212,7 +212,7 @@ async def database_counts(url: str) -> dict[str, int]:
             return int(await conn.fetchval(sql, nbhs) or 0)
 
         def metric(name: str) -> str:
-            return f"SELECT SUM(value) FROM cip_aggregate_row WHERE {where} AND metric = '{name}'"
+            return f"SELECT SUM(value) FROM cip_aggregate_count WHERE {where} AND metric = '{name}'"
 
         return {
             "asks_left": await one(f"SELECT COUNT(*) FROM cip_support_ask WHERE {where}"),
@@ -222,10 +222,9 @@ async def database_counts(url: str) -> dict[str, int]:
                 "SELECT COUNT(*) FROM cip_circle_update WHERE circle_id IN "
                 f"(SELECT id FROM cip_circle WHERE {where})"
             ),
-            "ask_opened_rows": await one(metric("ask_opened")),
-            "ask_to_hold_rows": await one(metric("ask_to_hold")),
-            "hold_opened_rows": await one(metric("hold_opened")),
-            "circle_formed_rows": await one(metric("circle_formed")),
+            "need_opened_count": await one(metric("need_opened")),
+            "hold_opened_count": await one(metric("hold_opened")),
+            "circle_formed_count": await one(metric("circle_formed")),
         }
     finally:
         await conn.close()
@@ -238,10 +237,9 @@ def reconcile(writes: Counter[str], db: dict[str, int]) -> list[str]:
         "holds": writes["holds_opened"] + writes["asks_taken"] - writes["holds_closed"],
         "circles": writes["circles"],
         "updates": writes["updates"],
-        "ask_opened_rows": writes["asks"],
-        "ask_to_hold_rows": writes["asks_taken"],
-        "hold_opened_rows": writes["holds_opened"] + writes["asks_taken"],
-        "circle_formed_rows": writes["circles"],
+        "need_opened_count": writes["asks"] + writes["holds_opened"],
+        "hold_opened_count": writes["holds_opened"] + writes["asks_taken"],
+        "circle_formed_count": writes["circles"],
     }
     return [f"{k}: database {db[k]}, acknowledged {v}" for k, v in expected.items() if db[k] != v]
 
