@@ -64,6 +64,7 @@ _ADD = (
     "ON CONFLICT (neighborhood, metric, week_start) "
     f"DO UPDATE SET value = {COUNTS}.value + excluded.value"
 )
+_ADD_RETURNING = _ADD + " RETURNING value, key_sum"
 _DROP_EMPTY = (
     f"DELETE FROM {COUNTS} WHERE neighborhood = {{p0}} AND metric = {{p1}} "
     "AND week_start = {p2} AND value = 0 AND key_sum = 0"
@@ -71,11 +72,12 @@ _DROP_EMPTY = (
 
 
 async def add(counts: Iterable[Count]) -> None:
-    """Add each change to its weekly cell. Cells are written in key order, so concurrent
-    transactions lock shared cells in the same order (no deadlock on PostgreSQL)."""
+    """Add each change to its weekly cell; a cell back at 0 (a gauge's state began and ended
+    in its week) is deleted. Cells are written in key order, so concurrent transactions lock
+    shared cells in the same order (no deadlock on PostgreSQL)."""
     for (nbh, monday, metric), delta in sorted(fold(counts).items()):
-        await statements.execute(_ADD, params=(nbh, monday, metric, delta))
-        if delta < 0:
+        [cell] = await statements.select(_ADD_RETURNING, params=(nbh, monday, metric, delta))
+        if int(cell["value"]) == 0 and int(cell["key_sum"]) == 0:
             await statements.execute(_DROP_EMPTY, params=(nbh, metric, monday))
 
 

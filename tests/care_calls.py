@@ -34,10 +34,11 @@ def metrics(server: LiveServer, nbh: str) -> dict[str, int]:
     return {str(m): int(v) for m, v in rows}
 
 
-def metric_days(server: LiveServer, nbh: str, metric: str) -> list[tuple[str, int]]:
+def metric_weeks(server: LiveServer, nbh: str, metric: str) -> list[tuple[str, int]]:
+    """The metric's weekly cells: (Monday, value)."""
     rows = server.sql(
-        "SELECT day, value FROM cip_aggregate_count "
-        f"WHERE neighborhood = '{nbh}' AND metric = '{metric}' ORDER BY day, value"
+        "SELECT week_start, value FROM cip_aggregate_count "
+        f"WHERE neighborhood = '{nbh}' AND metric = '{metric}' ORDER BY week_start"
     )
     return [(str(d), int(v)) for d, v in rows]
 

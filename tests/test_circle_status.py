@@ -5,15 +5,7 @@ from __future__ import annotations
 import pytest
 
 from models.errors import InvalidTransition
-from resolvers.aggregates.events import Metric
-from resolvers.circles.status import (
-    Event,
-    Status,
-    closed_moves,
-    formed_moves,
-    metric_moves,
-    transition,
-)
+from resolvers.circles.status import Event, Status, transition
 
 pytestmark = pytest.mark.unit
 
@@ -47,38 +39,3 @@ def test_pause_and_resume() -> None:
 def test_invalid_transitions(status: Status, event: Event) -> None:
     with pytest.raises(InvalidTransition):
         transition(status, event)
-
-
-def test_metric_moves() -> None:
-    assert metric_moves(Status.FORMING, Status.FORMING) == []
-    assert metric_moves(Status.FORMING, Status.ACTIVE) == [
-        (Metric.CIRCLE_BECAME_ACTIVE, 1),
-        (Metric.GAUGE_CIRCLES_FORMING, -1),
-        (Metric.GAUGE_CIRCLES_ACTIVE, 1),
-    ]
-    assert metric_moves(Status.ACTIVE, Status.PAUSED) == [
-        (Metric.GAUGE_CIRCLES_ACTIVE, -1),
-        (Metric.GAUGE_CIRCLES_PAUSED, 1),
-    ]
-    assert metric_moves(Status.PAUSED, Status.ACTIVE) == [
-        (Metric.GAUGE_CIRCLES_PAUSED, -1),
-        (Metric.GAUGE_CIRCLES_ACTIVE, 1),
-    ]
-
-
-def test_formed_and_closed_moves_balance_the_gauges() -> None:
-    assert formed_moves() == [(Metric.CIRCLE_FORMED, 1), (Metric.GAUGE_CIRCLES_FORMING, 1)]
-    for status in Status:
-        assert closed_moves(status)[0] == (Metric.CIRCLE_CLOSED, 1)
-    assert closed_moves(Status.PAUSED)[1] == (Metric.GAUGE_CIRCLES_PAUSED, -1)
-    # Any path formed -> ... -> closed leaves every gauge at zero.
-    path = [Status.FORMING, Status.ACTIVE, Status.PAUSED, Status.ACTIVE, Status.PAUSED]
-    moves = formed_moves()
-    for old, new in zip(path, path[1:], strict=False):
-        moves += metric_moves(old, new)
-    moves += closed_moves(path[-1])
-    gauges: dict[str, int] = {}
-    for metric, value in moves:
-        if metric.startswith("gauge_"):
-            gauges[metric] = gauges.get(metric, 0) + value
-    assert set(gauges.values()) == {0}

@@ -252,9 +252,9 @@ def test_closing_rules(server: LiveServer, nbh: str) -> None:
     assert call(server, PROPOSE, t.harmed, t=t.id).codes == ["INVALID_TRANSITION"]
     closed = ok(call(server, CLOSE, t.harmed, t=t.id, c="COMPLETED", r=None))
     assert closed["closeRepairThread"] == {"closure": "COMPLETED", "route": None, "resources": []}
-    got = metrics(server, nbh)
-    assert got["repair_closed"] == 1 and got["repair_closed_completed"] == 1
-    assert got["gauge_repair_active"] == 0
+    # Opened and closed in one week: the active gauge's cell cancelled; how it closed is
+    # not stored (no release reads it).
+    assert metrics(server, nbh) == {"repair_opened": 1, "repair_closed": 1}
 
 
 def test_the_harmed_party_withdraws_at_any_time_even_paused(server: LiveServer, nbh: str) -> None:
@@ -262,7 +262,7 @@ def test_the_harmed_party_withdraws_at_any_time_even_paused(server: LiveServer, 
     ok(call(server, PAUSE, t.harmed, t=t.id))
     closed = ok(call(server, CLOSE, t.harmed, t=t.id, c="WITHDRAWN", r=None))
     assert closed["closeRepairThread"]["closure"] == "WITHDRAWN"
-    assert metrics(server, nbh)["repair_closed_withdrawn"] == 1
+    assert metrics(server, nbh) == {"repair_opened": 1, "repair_closed": 1}
 
 
 def test_closing_leaves_nothing_but_the_aggregate_rows(server: LiveServer, nbh: str) -> None:
@@ -288,12 +288,7 @@ def test_closing_leaves_nothing_but_the_aggregate_rows(server: LiveServer, nbh: 
     assert not has_key(server, f"thread:{t.id}")
     assert call(server, GET, t.harmed, t=t.id).codes == ["NOT_FOUND"]
     assert ok(call(server, MINE, t.harmed))["myRepairThreads"] == []
-    assert metrics(server, nbh) == {
-        "repair_opened": 1,
-        "gauge_repair_active": 0,
-        "repair_closed": 1,
-        "repair_closed_withdrawn": 1,
-    }
+    assert metrics(server, nbh) == {"repair_opened": 1, "repair_closed": 1}
     assert actions(server, nbh) == 3  # the facilitator joined, invited and closed
 
 
@@ -334,7 +329,8 @@ def test_escalation_answers_with_the_routes_resources(server: LiveServer, nbh: s
     for r in answer["resources"]:
         assert r["kind"] in ("CRISIS_LINE", "DOMESTIC_VIOLENCE")
         assert r["neighborhood"] in (nbh, None)
-    assert metrics(server, nbh)["repair_closed_escalated"] == 1
+    assert metrics(server, nbh)["repair_closed"] == 1
+    assert not [m for m in metrics(server, nbh) if "escalated" in m]
 
 
 def test_bad_input_writes_nothing(server: LiveServer, nbh: str) -> None:

@@ -1,0 +1,285 @@
+"""The aggregate store keeps counts, not events (models/aggregate_store.py): what a dump shows
+after ordinary use, increments that race, coordinator counts forgotten once no window reads
+them, and the migration that folds the per-event rows of earlier versions."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+from tortoise import Tortoise
+from tortoise.migrations.api import migrate as tortoise_migrate
+from tortoise.transactions import in_transaction
+
+from models import aggregate_store, db
+from models.aggregate_store import Count
+from resolvers.aggregates import releases
+from resolvers.aggregates.events import Metric
+from tests.aggregates_support import AS_OF, TODAY, VIEW, WEEK, actions, callers, frozen_on
+from tests.care_calls import fresh, ok
+from tests.support import FreshPostgres, LiveServer
+from tests.test_repair_api import CLOSE, open_thread
+
+COLUMNS = ["neighborhood", "week_start", "metric", "value", "key_sum"]
+
+
+def dump(server: LiveServer, nbh: str) -> list[tuple[str, ...]]:
+    rows = server.sql(f"SELECT * FROM cip_aggregate_count WHERE neighborhood = '{nbh}'")
+    return sorted(tuple(str(v) for v in r) for r in rows)
+
+
+def columns(server: LiveServer, table: str) -> list[str]:
+    if server.backend == "sqlite":
+        return [str(r[1]) for r in server.sql(f"PRAGMA table_info({table})")]
+    return [
+        str(r[0])
+        for r in server.sql(
+            "SELECT column_name FROM information_schema.columns "
+            f"WHERE table_name = '{table}' ORDER BY ordinal_position"
+        )
+    ]
+
+
+def test_a_quiet_week_with_one_closed_repair_thread_shows_counts_not_events(
+    server: LiveServer, nbh: str, day: dt.date
+) -> None:
+    harmed = server.token(fresh())
+    thread = open_thread(server, harmed, nbh, "HARMED_PARTY", "Ada")
+    other = open_thread(server, harmed, nbh, "HARMED_PARTY", "Ada")
+    server.clock.set(day + dt.timedelta(days=9))  # the next week, otherwise quiet
+    closed = server.gql(CLOSE, {"t": thread, "c": "WITHDRAWN", "r": None}, token=harmed)
+    assert ok(closed)["closeRepairThread"]["closure"] == "WITHDRAWN"
+    week1, week2 = "2026-03-02", "2026-03-09"
+    assert dump(server, nbh) == [
+        (nbh, week1, "gauge_repair_active", "2", "0"),
+        (nbh, week1, "repair_opened", "2", "0"),
+        (nbh, week2, "gauge_repair_active", "-1", "0"),
+        (nbh, week2, "repair_closed", "1", "0"),
+    ]
+    # A count per (neighbourhood, week, metric): no id, no day, no closure, no row per event.
+    assert columns(server, "cip_aggregate_count") == COLUMNS
+    assert columns(server, "cip_coordinator_week") == [
+        "neighborhood",
+        "week_start",
+        "coordinator",
+        "actions",
+    ]
+    # The other thread closing that week changes the counts; it adds no row.
+    server.clock.set(day + dt.timedelta(days=10))
+    ok(server.gql(CLOSE, {"t": other, "c": "WITHDRAWN", "r": None}, token=harmed))
+    assert dump(server, nbh) == [
+        (nbh, week1, "gauge_repair_active", "2", "0"),
+        (nbh, week1, "repair_opened", "2", "0"),
+        (nbh, week2, "gauge_repair_active", "-2", "0"),
+        (nbh, week2, "repair_closed", "2", "0"),
+    ]
+
+
+def test_a_cell_back_at_zero_is_deleted_whichever_way_it_got_there(
+    server: LiveServer, nbh: str
+) -> None:
+    def add(delta: int) -> None:
+        server.run(aggregate_store.add([Count(nbh, WEEK, Metric.GAUGE_HOLDS_OPEN, delta)]))
+
+    add(-1)
+    assert len(dump(server, nbh)) == 1
+    add(1)  # up to zero
+    assert dump(server, nbh) == []
+    add(1)
+    add(-1)  # down to zero
+    assert dump(server, nbh) == []
+
+
+def test_the_tables_have_no_row_id_and_keys_of_their_cells(server: LiveServer) -> None:
+    """No insertion order to read: SQLite stores the rows in key order (WITHOUT ROWID);
+    neither backend has a generated column."""
+    keys = {
+        "cip_aggregate_count": ["neighborhood", "metric", "week_start"],
+        "cip_coordinator_week": ["neighborhood", "week_start", "coordinator"],
+    }
+    for table, key in keys.items():
+        if server.backend == "sqlite":
+            with pytest.raises(sqlite3.OperationalError, match="rowid"):
+                server.sql(f"SELECT rowid FROM {table}")
+            found = sorted(
+                (int(r[5]), str(r[1])) for r in server.sql(f"PRAGMA table_info({table})")
+            )
+            assert [name for pk, name in found if pk] == key
+        else:
+            found_pg = server.sql(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a "
+                "ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) "
+                f"WHERE i.indrelid = '{table}'::regclass AND i.indisprimary"
+            )
+            assert sorted(str(r[0]) for r in found_pg) == sorted(key)
+            defaults = server.sql(
+                "SELECT column_name, column_default FROM information_schema.columns "
+                f"WHERE table_name = '{table}' AND column_default IS NOT NULL"
+            )
+            assert [(str(c), str(d)) for c, d in defaults] in ([], [("key_sum", "0")])
+
+
+RACERS = 24
+
+
+def test_concurrent_increments_are_not_lost(server: LiveServer, nbh: str) -> None:
+    """Each change its own transaction, all at once (on PostgreSQL over the pool's several
+    connections): +1s, and +1s racing -1s through a cell's deletion at zero."""
+
+    async def change(metric: str, delta: int) -> None:
+        async with in_transaction("default"):
+            await aggregate_store.add([Count(nbh, WEEK, metric, delta)])
+
+    async def act() -> None:
+        async with in_transaction("default"):
+            await aggregate_store.count_action(nbh, WEEK, "c-racing")
+
+    async def race() -> None:
+        await change(Metric.GAUGE_HOLDS_OPEN, 1)
+        ups = [change(Metric.REPAIR_OPENED, 1) for _ in range(RACERS)]
+        both = [change(Metric.GAUGE_HOLDS_OPEN, 1 if i % 2 else -1) for i in range(RACERS)]
+        await asyncio.gather(*ups, *both, *(act() for _ in range(RACERS)))
+
+    server.run(race())
+    monday = WEEK.isoformat()
+    assert dump(server, nbh) == [
+        (nbh, monday, "gauge_holds_open", "1", "0"),
+        (nbh, monday, "repair_opened", str(RACERS), "0"),
+    ]
+    rows = server.sql(f"SELECT actions FROM cip_coordinator_week WHERE neighborhood = '{nbh}'")
+    assert [int(r[0]) for r in rows] == [RACERS]
+
+
+def test_windows_are_whole_weeks_and_the_oldest_week_read() -> None:
+    assert [releases.window_weeks(AS_OF, days) for days in releases.WINDOWS] == [
+        (dt.date(2026, 2, 16), WEEK),  # 2 weeks
+        (dt.date(2026, 2, 2), WEEK),  # 4 weeks
+        (dt.date(2025, 12, 8), WEEK),  # 12 weeks
+    ]
+    # The 90-day window of the release eight weeks back (the trend's oldest point).
+    assert releases.oldest_week_read(AS_OF) == dt.date(2025, 10, 20)
+    assert (WEEK - releases.oldest_week_read(AS_OF)).days == 18 * 7
+
+
+def test_coordinator_counts_no_window_reads_go_when_a_release_is_computed(
+    server: LiveServer, nbh: str, sub: str
+) -> None:
+    oldest = releases.oldest_week_read(AS_OF)
+    for week in (oldest - dt.timedelta(days=7), oldest, WEEK):
+        actions(server, nbh, f"{sub}-c", 2, day=week)
+    actions(server, f"{nbh}-other", f"{sub}-c", 1, day=oldest - dt.timedelta(days=7))
+    with frozen_on(server, TODAY):
+        got = ok(server.gql(VIEW, {"n": nbh, "w": 90}, token=callers(server, nbh, sub).coordinator))
+    assert got["careCoordinationView"]["careLoad"]["myShare"] == 1.0
+    weeks = server.sql(f"SELECT week_start FROM cip_coordinator_week WHERE neighborhood = '{nbh}'")
+    assert sorted(str(r[0]) for r in weeks) == [oldest.isoformat(), WEEK.isoformat()]
+    # The computation forgets its own neighbourhood's; the cron forgets everyone's.
+    other = f"SELECT COUNT(*) FROM cip_coordinator_week WHERE neighborhood = '{nbh}-other'"
+    assert server.sql(other)[0][0] == 1
+    server.run(releases.forget_coordinator_weeks(TODAY))
+    assert server.sql(other)[0][0] == 0
+
+
+# ------------------------------------------------------------------ the migration
+
+OLD_ROWS = [  # (neighborhood, day, metric, value) as the per-event table held them
+    ("elm", "2026-02-23", "repair_opened", 1),
+    ("elm", "2026-02-24", "repair_opened", 1),
+    ("elm", "2026-02-24", "gauge_repair_active", 1),
+    ("elm", "2026-02-24", "gauge_repair_active", 1),
+    ("elm", "2026-02-26", "gauge_repair_active", -1),
+    ("elm", "2026-03-01", "repair_closed", 1),  # Sunday: still week 2026-02-23
+    ("elm", "2026-03-01", "repair_closed_withdrawn", 1),  # no release reads it
+    ("elm", "2026-03-02", "gauge_repair_active", -1),  # Monday: the next week
+    ("elm", "2026-03-02", "gauge_circles_paused", 1),  # no release reads it
+    ("oak", "2026-03-04", "gauge_holds_open", 1),
+    ("oak", "2026-03-05", "gauge_holds_open", -1),  # cancels: nothing is kept
+]
+FOLDED = [
+    ("elm", "2026-02-23", "gauge_repair_active", 1, 0),
+    ("elm", "2026-02-23", "repair_closed", 1, 0),
+    ("elm", "2026-02-23", "repair_opened", 2, 0),
+    ("elm", "2026-03-02", "gauge_repair_active", -1, 0),
+]
+
+
+def _run(url: str, statements: list[str], query: str = "") -> list[tuple[Any, ...]]:
+    """Statements, then a query, over a connection of the test's own (not Tortoise's)."""
+    if url.startswith("sqlite://"):
+        with sqlite3.connect(url[len("sqlite://") :]) as conn:
+            for statement in statements:
+                conn.execute(statement)
+            return [tuple(r) for r in conn.execute(query).fetchall()] if query else []
+
+    async def run() -> list[tuple[Any, ...]]:
+        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+            return [tuple(r) for r in await conn.fetch(query)] if query else []
+        finally:
+            await conn.close()
+
+    return asyncio.run(run())
+
+
+async def _migrate_to(config: dict[str, Any], target: str) -> None:
+    try:
+        await tortoise_migrate(config=config, target=target)
+    finally:
+        await Tortoise.close_connections()
+
+
+def _check_folded(url: str) -> None:
+    config = db.tortoise_config(url)
+    asyncio.run(_migrate_to(config, "cip.0002_rate_limits"))
+    _run(
+        url,
+        [
+            "INSERT INTO cip_aggregate_row (neighborhood, day, metric, value) "
+            f"VALUES ('{nbh}', '{day}', '{metric}', {value})"
+            for nbh, day, metric, value in OLD_ROWS
+        ]
+        + [
+            "INSERT INTO cip_coordinator_week (neighborhood, week_start, coordinator, actions) "
+            "VALUES ('elm', '2026-02-23', 'c-one', 3), ('elm', '2026-02-23', 'c-two', 1)"
+        ],
+    )
+    asyncio.run(db.migrate(config))
+    asyncio.run(db.migrate(config))  # and again: nothing to do
+    counts = _run(
+        url, [], "SELECT * FROM cip_aggregate_count ORDER BY neighborhood, week_start, metric"
+    )
+    assert [(n, str(w), m, v, k) for n, w, m, v, k in counts] == FOLDED
+    weeks = _run(url, [], "SELECT * FROM cip_coordinator_week ORDER BY coordinator")
+    assert [(n, str(w), c, a) for n, w, c, a in weeks] == [
+        ("elm", "2026-02-23", "c-one", 3),
+        ("elm", "2026-02-23", "c-two", 1),
+    ]
+    tables = _run(
+        url,
+        [],
+        "SELECT name FROM sqlite_master WHERE type = 'table'"
+        if url.startswith("sqlite://")
+        else "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+    )
+    names = {str(t[0]) for t in tables}
+    assert "cip_aggregate_row" not in names and "cip_coordinator_week_counts" not in names
+
+
+def test_the_migration_folds_event_rows_into_weekly_counts_on_sqlite(tmp_path: Path) -> None:
+    _check_folded(f"sqlite://{tmp_path / 'old.sqlite3'}")
+
+
+def test_the_migration_folds_event_rows_into_weekly_counts_on_postgres() -> None:
+    pg = FreshPostgres()
+    url = pg.create()
+    try:
+        _check_folded(url)
+    finally:
+        pg.drop()
