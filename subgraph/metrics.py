@@ -2,7 +2,7 @@
 
 Counted are HTTP requests (by route, operation name and outcome code) and the database pools.
 Nothing here counts care objects: circles, holds and asks are aggregates with their own rules
-(models/metrics.py, the release floors). Operation names are client-chosen, so at most
+(models/aggregate_store.py, the release floors). Operation names are client-chosen, so at most
 MAX_OPERATION_NAMES distinct ones get their own label; later ones are counted as "other".
 Each process has its own registry: with several workers, each answers for itself.
 """

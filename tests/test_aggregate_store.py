@@ -20,7 +20,16 @@ from models import aggregate_store, db
 from models.aggregate_store import Count
 from resolvers.aggregates import releases
 from resolvers.aggregates.events import Metric
-from tests.aggregates_support import AS_OF, TODAY, VIEW, WEEK, actions, callers, frozen_on
+from tests.aggregates_support import (
+    AS_OF,
+    TODAY,
+    VIEW,
+    WEEK,
+    actions,
+    callers,
+    frozen_on,
+    rows,
+)
 from tests.care_calls import fresh, ok
 from tests.support import FreshPostgres, LiveServer
 from tests.test_repair_api import CLOSE, open_thread
@@ -164,6 +173,23 @@ def test_windows_are_whole_weeks_and_the_oldest_week_read() -> None:
     # The 90-day window of the release eight weeks back (the trend's oldest point).
     assert releases.oldest_week_read(AS_OF) == dt.date(2025, 10, 20)
     assert (WEEK - releases.oldest_week_read(AS_OF)).days == 18 * 7
+
+
+def test_window_flows_count_the_whole_weeks_inside_the_window(server: LiveServer, nbh: str) -> None:
+    """The 30-day window ending Sunday 1 March starts on Saturday 31 January; its four whole
+    weeks start on Monday 2 February. The 14-day window is exactly its two weeks."""
+    rows(
+        server,
+        (nbh, dt.date(2026, 1, 31), Metric.REPAIR_OPENED, 1),  # in the 30 days, not its weeks
+        (nbh, dt.date(2026, 2, 2), Metric.REPAIR_OPENED, 1),
+        (nbh, dt.date(2026, 2, 16), Metric.REPAIR_OPENED, 1),
+        (nbh, AS_OF, Metric.REPAIR_OPENED, 1),
+    )
+    opened = {}
+    for window in releases.WINDOWS:
+        payload, _ = server.run(releases.release(nbh, AS_OF, window, TODAY))
+        opened[window] = payload.window.repair_opened
+    assert opened == {14: 2, 30: 3, 90: 4}
 
 
 def test_coordinator_counts_no_window_reads_go_when_a_release_is_computed(
