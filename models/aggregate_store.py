@@ -9,9 +9,14 @@ member, hold, ask or thread, and neither with a row id or an insertion order:
   both backends); a gauge cell brought back to 0 is deleted, so a state that began and ended
   in the same week leaves nothing. ``key_sum`` (BIGINT, 0) is kept beside each count for the
   perturbation state of the releases (the cell-key method's running sum of record keys).
-- ``cip_coordinator_week``: ``(neighborhood, week_start, coordinator pseudonym) -> actions``,
-  the only per-person figure; deleted once no release window can read it
-  (``forget_coordinator_weeks``).
+- ``cip_coordinator_week``: ``(neighborhood, week_start, coordinator pseudonym) -> actions``
+  (and ``key_sum``, 0, likewise), the only per-person figure; deleted once no release window
+  can read it (``forget_coordinator_weeks``).
+
+``key_sum`` is a signed BIGINT on both backends, and nothing writes it yet. Whoever fills it
+must keep the addition inside 64 bits (PostgreSQL refuses an overflow; SQLite turns it into a
+float): e.g. 62-bit record keys and ``(key_sum + excluded.key_sum) % 2^62`` in the upsert. A
+cell is deleted at ``value = 0 AND key_sum = 0``.
 
 Metric names and what each care event counts are in ``resolvers/aggregates/events.py``;
 this module stores and sums whatever it is given. Write in the same transaction as the

@@ -23,6 +23,8 @@ from resolvers.aggregates.payload import (
 )
 from resolvers.circles.status import Status
 
+pytestmark = pytest.mark.unit
+
 N = "elm"
 MON = dt.date(2026, 2, 23)  # a Monday
 WED = MON + dt.timedelta(days=2)

@@ -3,7 +3,8 @@
 ``cip_aggregate_row`` (an autoincrement id per event, dated by day, every metric) becomes
 ``cip_aggregate_count``: one row per (neighborhood, ISO week, metric) holding the sum, for the
 metrics a release reads only; cells that sum to 0 are not kept. ``cip_coordinator_week`` loses
-its id: the primary key is (neighborhood, week_start, coordinator). Neither table has a row id
+its id: the primary key is (neighborhood, week_start, coordinator). Both gain ``key_sum``
+(BIGINT, 0) beside the count, for the perturbation's record keys. Neither table has a row id
 on SQLite (WITHOUT ROWID), so neither keeps an insertion order.
 
 The table definitions are written here rather than generated: Tortoise models have one
@@ -52,6 +53,7 @@ def _tables(dialect: str) -> list[str]:
         " week_start DATE NOT NULL,"
         " coordinator VARCHAR(64) NOT NULL,"
         " actions INT NOT NULL,"
+        " key_sum BIGINT NOT NULL DEFAULT 0,"
         " CONSTRAINT cip_coordinator_week_pk PRIMARY KEY (neighborhood, week_start, coordinator)"
         f"){no_rowid}",
     ]
