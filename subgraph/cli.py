@@ -167,6 +167,9 @@ async def _release_all(settings: Settings, as_of: dt.date, today: dt.date) -> tu
                 computed, stored = computed + fresh, stored + (not fresh)
                 state = "computed" if fresh else "already stored"
                 print(f"cip: release {neighborhood} {week} window {window}: {state}", flush=True)
+        # Every neighbourhood's, not only those computed now: none a window still reads.
+        forgotten = await releases.forget_coordinator_weeks(today)
+        print(f"cip: {forgotten} coordinator weekly counts no window reads deleted", flush=True)
     return computed, stored, len(neighborhoods)
 
 

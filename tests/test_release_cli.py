@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
 
 from resolvers.aggregates.events import Metric as m
-from tests.aggregates_support import TODAY, VIEW, frozen_on, gauge
+from resolvers.aggregates.releases import oldest_week_read
+from tests.aggregates_support import AS_OF, TODAY, VIEW, actions, frozen_on, gauge
 from tests.support import LiveServer
 
 CIP = [sys.executable, "-c", "from subgraph.cli import main; main()"]
@@ -34,6 +36,15 @@ def test_release_computes_every_window_once(server: LiveServer, nbh: str, sub: s
     again = cip_release(server)
     assert again.returncode == 0, again.stderr
     assert f"cip: release {nbh} 2026-W09 window 90: already stored" in again.stdout
+    # Coordinator counts older than any window reads go, wherever they are.
+    old = f"{nbh}-old"
+    actions(server, old, sub, 1, day=oldest_week_read(AS_OF) - dt.timedelta(days=7))
+    actions(server, old, sub, 1, day=oldest_week_read(AS_OF))
+    third = cip_release(server)
+    assert third.returncode == 0, third.stderr
+    assert "coordinator weekly counts no window reads deleted" in third.stdout
+    weeks = f"SELECT week_start FROM cip_coordinator_week WHERE neighborhood = '{old}'"
+    assert [str(r[0]) for r in server.sql(weeks)] == [oldest_week_read(AS_OF).isoformat()]
     # Served as stored.
     token = server.token(sub, scopes=["cip:coordinator"], nbh=[nbh])
     with frozen_on(server, TODAY):
