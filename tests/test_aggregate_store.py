@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,10 @@ from tests.aggregates_support import (
     frozen_on,
     rows,
 )
-from tests.care_calls import fresh, ok
+from tests.care_calls import fresh, metrics, ok
+from tests.served import serve_process
 from tests.support import FreshPostgres, LiveServer
+from tests.test_circles_concurrency import post_all
 from tests.test_repair_api import CLOSE, open_thread
 
 COLUMNS = ["neighborhood", "week_start", "metric", "value", "key_sum"]
@@ -163,6 +166,28 @@ def test_concurrent_increments_are_not_lost(server: LiveServer, nbh: str) -> Non
     ]
     rows = server.sql(f"SELECT actions FROM cip_coordinator_week WHERE neighborhood = '{nbh}'")
     assert [int(r[0]) for r in rows] == [RACERS]
+
+
+ASK = 'mutation($n: ID!) { askForSupport(neighborhood: $n, note: "x") { id } }'
+
+
+def test_increments_from_two_server_processes_are_not_lost(server: LiveServer, nbh: str) -> None:
+    """As with `cip serve --workers 2`: two processes adding to the same cells at once (on
+    SQLite, two connections to one file)."""
+    calls = [(server.token(fresh()), {"n": nbh}) for _ in range(RACERS)]
+    env = {**os.environ, **server.env, "CIP_TODAY": server.clock.today().isoformat()}
+    with serve_process(env) as other:
+
+        async def both() -> list[Any]:
+            halves = await asyncio.gather(
+                post_all(server.base_url, ASK, calls[::2]), post_all(other.base, ASK, calls[1::2])
+            )
+            return [*halves[0], *halves[1]]
+
+        bodies = asyncio.run(both())
+    assert [b.get("errors") for b in bodies] == [None] * RACERS
+    assert metrics(server, nbh) == {"need_opened": RACERS, "gauge_asks_open": RACERS}
+    assert len(dump(server, nbh)) == 2
 
 
 def test_windows_are_whole_weeks_and_the_oldest_week_read() -> None:
