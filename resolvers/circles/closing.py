@@ -1,6 +1,6 @@
 """Leaving and closing. Closing deletes every row of the circle and shreds its data key, so
 whatever ciphertext survives in a backup can no longer be opened; only the anonymous
-aggregate rows remain."""
+weekly aggregate counts remain."""
 
 from __future__ import annotations
 

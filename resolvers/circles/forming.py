@@ -7,7 +7,6 @@ and counts as picked up, in the same transaction.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import uuid
 from dataclasses import dataclass
 
@@ -25,8 +24,6 @@ from resolvers.circles.sealing import CIRCLE, MEMBER, key_owner, seal
 from resolvers.circles.status import Status
 from resolvers.circles.views import CircleView, circle_view
 from resolvers.request import CareContext
-
-Row = tuple[str, dt.date, str, int]
 
 
 @dataclass(frozen=True)
