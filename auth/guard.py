@@ -87,14 +87,14 @@ def cell_policy(
     *,
     min_cell_coordinator: int,
     min_cell_ai: int,
-    rounding_key: bytes,
 ) -> CellPolicy:
     """How an authorized caller sees counts: settings may raise the directive's floor, never
-    lower it. Coordinators see exact counts; everyone else (AI-layer clients) rounded ones."""
+    lower it. Coordinators and everyone else (AI-layer clients) read the same published
+    counts with their own floors."""
     floor = rule.min_cell or 0
     if viewer.is_coordinator:
         return CellPolicy(min_cell=max(floor, min_cell_coordinator))
-    return CellPolicy(min_cell=max(floor, min_cell_ai), rounding_key=rounding_key)
+    return CellPolicy(min_cell=max(floor, min_cell_ai))
 
 
 def _cells(info: Info, rule: FieldRule) -> CellPolicy:
@@ -104,7 +104,6 @@ def _cells(info: Info, rule: FieldRule) -> CellPolicy:
         rule,
         min_cell_coordinator=policy.min_cell_coordinator,
         min_cell_ai=policy.min_cell_ai,
-        rounding_key=policy.rounding_key,
     )
 
 

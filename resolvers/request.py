@@ -23,7 +23,7 @@ class Policy:
     wellbeing_days: int = 14
     min_cell_coordinator: int = 5
     min_cell_ai: int = 11
-    rounding_key: bytes = b""  # the aggregate rounding key (auth.privacy.rounding_key)
+    noise_key: bytes = b""  # the aggregates' noise key (resolvers.aggregates.perturbation)
     # Local Commons's GraphQL endpoint for the outbound calls; None: they answer unavailable.
     local_commons_url: str | None = None
     local_commons_timeout: float = 10.0

@@ -146,7 +146,9 @@ def cmd_release(args: argparse.Namespace) -> int:
     else:
         as_of = last
     migrate(settings)
-    computed, stored, neighborhoods = asyncio.run(_release_all(settings, as_of, today))
+    computed, stored, neighborhoods = asyncio.run(
+        _release_all(settings, as_of, today, recompute=args.recompute)
+    )
     print(
         f"cip: week {releases.iso_week(as_of)}: {computed + stored} releases for "
         f"{neighborhoods} neighbourhoods ({computed} computed, {stored} already stored)"
@@ -154,16 +156,27 @@ def cmd_release(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _release_all(settings: Settings, as_of: dt.date, today: dt.date) -> tuple[int, int, int]:
+async def _release_all(
+    settings: Settings, as_of: dt.date, today: dt.date, *, recompute: bool
+) -> tuple[int, int, int]:
     from resolvers.aggregates import releases
+    from resolvers.aggregates.perturbation import noise_key
 
+    secret = noise_key(settings.pseudonym_key)
     computed = stored = 0
     async with database(settings):
         neighborhoods = await releases.neighborhoods_with_rows()
         week = releases.iso_week(as_of)
         for neighborhood in neighborhoods:
+            # A week's windows are computed together, from one weekly base.
+            if recompute:
+                await releases.recompute(neighborhood, as_of, today, secret)
+                fresh = True
+            else:
+                _, fresh = await releases.release(
+                    neighborhood, as_of, releases.WINDOWS[0], today, secret
+                )
             for window in releases.WINDOWS:
-                _, fresh = await releases.release(neighborhood, as_of, window, today)
                 computed, stored = computed + fresh, stored + (not fresh)
                 state = "computed" if fresh else "already stored"
                 print(f"cip: release {neighborhood} {week} window {window}: {state}", flush=True)
@@ -295,6 +308,11 @@ def build_parser() -> argparse.ArgumentParser:
     release = add("release", cmd_release, "compute and store the weekly aggregate releases")
     release.add_argument(
         "--week", help="YYYY-Www or a day in the week (default: the last complete week)"
+    )
+    release.add_argument(
+        "--recompute",
+        action="store_true",
+        help="compute the week's releases again, replacing the stored ones",
     )
     add("keygen", cmd_keygen, "print a fresh CIP_PSEUDONYM_KEY and CIP_MASTER_KEY")
     rotate = add(

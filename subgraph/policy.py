@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auth.privacy import rounding_key
+from resolvers.aggregates.perturbation import noise_key
 from resolvers.request import Policy
 from subgraph.settings import Settings
 
@@ -15,6 +15,6 @@ def policy_from(settings: Settings) -> Policy:
         wellbeing_days=settings.wellbeing_days,
         min_cell_coordinator=settings.min_cell_coordinator,
         min_cell_ai=settings.min_cell_ai,
-        rounding_key=rounding_key(settings.pseudonym_key),
+        noise_key=noise_key(settings.pseudonym_key),
         local_commons_url=settings.local_commons_url,
     )

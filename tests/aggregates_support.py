@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from auth.viewer import AGGREGATE_READ, COORDINATOR
 from models import aggregate_store
 from models.aggregate_store import Count
+from models.cells import CellState, cell_sum
 from models.pseudonym import pseudonym
+from resolvers.aggregates import releases
+from resolvers.aggregates.perturbation import noise_key, publish
+from resolvers.aggregates.published import LoadCells, PublishedLoad, publish_load
 from tests.support import LiveServer
 
 # A Wednesday; its last complete week ends on Sunday 2026-03-01 (ISO week 2026-W09).
@@ -47,7 +51,41 @@ def frozen_on(server: LiveServer, day: dt.date = TODAY) -> Iterator[None]:
 
 
 def rows(server: LiveServer, *entries: tuple[str, dt.date, str, int]) -> None:
-    server.run(aggregate_store.add([Count(n, d, m, v) for n, d, m, v in entries]))
+    """Changes dated as given (past weeks included, as a test sets them up)."""
+    server.run(aggregate_store.add([Count(n, d, m, v) for n, d, m, v in entries], None))
+
+
+def cell(
+    server: LiveServer, nbh: str, metric: str, first: dt.date | None, last: dt.date = WEEK
+) -> CellState:
+    """The store's cell of ``metric`` over the weeks first..last (Mondays; None: all before)."""
+    return server.run(aggregate_store.cells(nbh, [metric], first, last))[metric]
+
+
+def published(server: LiveServer, state: CellState) -> int:
+    """What the service publishes for a cell: the oracle of the perturbation."""
+    return publish(noise_key(server.settings.pseudonym_key), state)
+
+
+def gauge_published(server: LiveServer, nbh: str, metric: str, true: int) -> int:
+    """The published value of a gauge at AS_OF, after checking its true count."""
+    state = cell(server, nbh, metric, None)
+    assert state.value == true
+    return published(server, state)
+
+
+def expected_load(server: LiveServer, nbh: str, days: int = 90) -> PublishedLoad:
+    """The oracle of a window's published care load, from the store's coordinator cells."""
+    per = server.run(aggregate_store.coordinator_cells(nbh, *releases.window_weeks(AS_OF, days)))
+    actions = cell_sum(per)
+    cells = LoadCells(CellState(len(per), actions.key), actions, per)
+    return publish_load(noise_key(server.settings.pseudonym_key), cells)
+
+
+def shown(value: int, floor: int = 5) -> dict[str, object]:
+    """A published count as a caller with ``floor`` sees it."""
+    hidden = 0 < value < floor
+    return {"value": None if hidden else value, "suppressed": hidden}
 
 
 def gauge(server: LiveServer, nbh: str, metric: str, count: int, day: dt.date = WEEK) -> None:

@@ -1,8 +1,8 @@
 """The arithmetic attacks on published aggregates, run as an attacker would, over many
 neighbourhoods and seeds, each printing its success rate beside what the noise allows.
 
-Each neighbourhood gets keys of its own (a fresh CIP_PSEUDONYM_KEY, so fresh noise and record
-keys); records get random ids, as circles, holds, asks and threads do. The attacks use only
+Each neighbourhood gets a noise key of its own (a fresh CIP_PSEUDONYM_KEY); every record
+gets a random key, as the store draws them. The attacks use only
 what the API publishes: perturbed counts after suppression, the derived figures computed from
 them, and the caller's own exact data. CIP_ATTACK_TRIALS raises the sample (docs/aggregates.md
 has the large run).
@@ -13,7 +13,6 @@ from __future__ import annotations
 import itertools
 import os
 import random
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -23,15 +22,14 @@ import pytest
 from auth.privacy import CellPolicy, show_count
 from resolvers.aggregates import care_load
 from resolvers.aggregates.perturbation import (
+    KEY_BITS,
     CellState,
     cell_sum,
-    derive_key,
+    noise_key,
     noise_probability,
     publish,
-    record_key,
 )
 from resolvers.aggregates.published import (
-    MIN_LOAD_COORDINATORS,
     LoadCells,
     my_share,
     publish_load,
@@ -50,18 +48,15 @@ class Neighbourhood:
     """One neighbourhood's keys: the noise key and the record-key key."""
 
     noise: bytes
-    records: bytes
     rng: random.Random
 
     @classmethod
     def fresh(cls, rng: random.Random) -> Neighbourhood:
-        root = rng.randbytes(32)
-        return cls(derive_key(root, b"noise"), derive_key(root, b"records"), rng)
+        return cls(noise_key(rng.randbytes(32)), rng)
 
     def record(self, kind: str = "hold") -> CellState:
-        """One record with a random id, as care objects have (seeded: runs repeat)."""
-        rid = uuid.UUID(int=self.rng.getrandbits(128))
-        return CellState(1, record_key(self.records, f"{kind}|{rid}"))
+        """One record with its random key, as the store draws them (seeded: runs repeat)."""
+        return CellState(1, self.rng.getrandbits(KEY_BITS))
 
     def cell(self, records: list[CellState]) -> CellState:
         return cell_sum(records)
@@ -71,7 +66,7 @@ class Neighbourhood:
 
     def shown(self, cell: CellState) -> int | None:
         """What a coordinator reads: the published value, or None when suppressed."""
-        return show_count(publish(self.noise, cell), COORDINATOR_FLOOR, "").value
+        return show_count(publish(self.noise, cell), COORDINATOR_FLOOR).value
 
 
 def rate(hits: int, trials: int) -> float:
@@ -79,8 +74,9 @@ def rate(hits: int, trials: int) -> float:
 
 
 def margin(p: float, trials: int) -> float:
-    """Four standard errors of a success rate: the test fails only on a real excess."""
-    return 4 * (p * (1 - p) / trials) ** 0.5 + 1 / trials
+    """Four standard errors of a success rate and three events more (for rare events): the
+    test fails only on a real excess."""
+    return (4 * (trials * p * (1 - p)) ** 0.5 + 3) / trials
 
 
 def p_zero() -> float:
@@ -154,7 +150,7 @@ def test_the_load_solver_recovers_no_more_than_the_noise_allows(
         share = my_share(counts[0], load.actions)
         # myShare is own / published total: the total is all the attacker gets from it.
         total = round(counts[0] / share) if share else counts[0]
-        if load.coordinators < MIN_LOAD_COORDINATORS:
+        if load.coordinators < care_load.MIN_COORDINATORS:
             assert load.gini is None and load.top_two_share is None
         guess = solve_others(counts[0], n, total, load.top_two_share, load.gini)
         hits += guess == tuple(sorted(counts[1:]))

@@ -173,9 +173,9 @@ def test_the_payload_round_trips_through_its_stored_json() -> None:
     assert len(set(counts)) == len(counts)
 
 
-def test_the_stored_json_keeps_its_version_1_keys() -> None:
+def test_the_stored_json_keeps_its_keys_at_version_2() -> None:
     stored = _payload().to_json()
-    assert stored["version"] == 1 and stored["asOf"] == "2026-03-01"
+    assert stored["version"] == 2 and stored["asOf"] == "2026-03-01"
     assert list(stored["gauges"]) == [
         "activeCircles",
         "formingCircles",
@@ -201,4 +201,4 @@ def test_the_stored_json_keeps_its_version_1_keys() -> None:
     }
     assert stored["weeklyLoad"][0] == [None, 0]
     with pytest.raises(ValueError, match="version"):
-        ReleasePayload.from_json({**stored, "version": 2})
+        ReleasePayload.from_json({**stored, "version": 1})

@@ -1,19 +1,18 @@
-"""The pure rules of aggregates: suppression, keyed rounding, Gini, bands, trend, signals."""
+"""The pure rules of aggregates: suppression, Gini, bands, trend, signals."""
 
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from fractions import Fraction
 
 import pytest
 
 from auth.guard import FieldRule, authorize, cell_policy, field_neighborhoods
-from auth.privacy import CellPolicy, Shown, keyed_round, rounding_key, show_count, show_rate
+from auth.privacy import CellPolicy, Shown, show_count, show_rate
 from auth.viewer import AGGREGATE_READ, COORDINATOR, Viewer
 from models.errors import Forbidden
-from resolvers.aggregates.care_load import Band, Trend, band, gini, my_share, top_two_share, trend
+from resolvers.aggregates.care_load import Band, Trend, band, gini, top_two_share, trend
+from resolvers.aggregates.published import my_share
 from resolvers.aggregates.releases import iso_week, last_complete_week_end, week_end, window_weeks
 from resolvers.aggregates.signals import SignalInputs, SignalKind, concentrated_weeks, signals
 
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.unit
 
 KEY = bytes(range(32))
 COORD_CELLS = CellPolicy(min_cell=5)
-AI_CELLS = CellPolicy(min_cell=11, rounding_key=KEY)
+AI_CELLS = CellPolicy(min_cell=11)
 
 
 # ------------------------------------------------------------------ suppression
@@ -30,23 +29,22 @@ AI_CELLS = CellPolicy(min_cell=11, rounding_key=KEY)
     [(0, Shown(0, False)), (1, Shown(None, True)), (4, Shown(None, True)), (5, Shown(5, False))],
 )
 def test_coordinator_counts_at_0_1_mincell_minus_1_and_mincell(value: int, shown: Shown) -> None:
-    assert show_count(value, COORD_CELLS, "seed") == shown
+    assert show_count(value, COORD_CELLS) == shown
 
 
 @pytest.mark.parametrize("value", [1, 5, 10])
 def test_ai_counts_below_eleven_are_suppressed(value: int) -> None:
-    assert show_count(value, AI_CELLS, "seed") == Shown(None, True)
+    assert show_count(value, AI_CELLS) == Shown(None, True)
 
 
 def test_ai_counts_at_zero_and_at_the_floor() -> None:
-    assert show_count(0, AI_CELLS, "seed") == Shown(0, False)
-    shown = show_count(11, AI_CELLS, "seed")
-    assert not shown.suppressed and shown.value in (10, 15)
+    assert show_count(0, AI_CELLS) == Shown(0, False)
+    assert show_count(11, AI_CELLS) == Shown(11, False)
 
 
-def test_rates_with_small_denominators() -> None:
+def test_rates_from_published_parts() -> None:
     def rate(num: int, den: int, cells: CellPolicy = COORD_CELLS) -> float | None:
-        return show_rate(show_count(num, cells, "n"), show_count(den, cells, "d"), den, cells)
+        return show_rate(show_count(num, cells), show_count(den, cells), cells)
 
     assert rate(0, 0) is None  # no base at all
     assert rate(0, 4) is None  # denominator below minCell (and suppressed)
@@ -54,47 +52,10 @@ def test_rates_with_small_denominators() -> None:
     assert rate(0, 5) == 0.0
     assert rate(5, 5) == 1.0
     assert rate(5, 8) == 0.625
-    assert rate(9, 7) == 1.0  # a numerator can count needs opened before the window
+    assert rate(7, 9) == 0.7778  # four digits, like the Gini
+    assert rate(9, 7) == 1.0  # each part carries its own noise; a rate is at most 1
     assert rate(0, 10, AI_CELLS) is None  # below the AI floor
-    ai = rate(11, 22, AI_CELLS)
-    assert ai is not None and ai in {a / b for a in (10, 15) for b in (20, 25)}
-
-
-# ------------------------------------------------------------------ keyed rounding
-def test_keyed_rounding_is_stable_and_a_multiple_of_five() -> None:
-    for value in range(11, 60):
-        first = keyed_round(value, KEY, f"elm|2026-02-23|m{value}")
-        assert first % 5 == 0 and abs(first - value) < 5
-        assert all(keyed_round(value, KEY, f"elm|2026-02-23|m{value}") == first for _ in range(3))
-    assert keyed_round(20, KEY, "any") == 20
-
-
-def test_keyed_rounding_is_unbiased_over_seeds() -> None:
-    for value in (11, 13, 17):
-        mean = Fraction(sum(keyed_round(value, KEY, f"s{i}") for i in range(4000)), 4000)
-        assert abs(float(mean) - value) < 0.2, (value, float(mean))
-
-
-def test_keyed_rounding_depends_on_the_key() -> None:
-    other = bytes(32)
-    seeds = [f"s{i}" for i in range(50)]
-    assert [keyed_round(13, KEY, s) for s in seeds] != [keyed_round(13, other, s) for s in seeds]
-
-
-def test_keyed_rounding_is_the_same_in_another_process() -> None:
-    seeds = [f"elm|2026-02-23|metric{i}" for i in range(20)]
-    here = [keyed_round(23, rounding_key(KEY), s) for s in seeds]
-    code = (
-        "from auth.privacy import keyed_round, rounding_key\n"
-        f"print([keyed_round(23, rounding_key(bytes(range(32))), s) for s in {seeds!r}])"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == str(here)
-
-
-def test_the_rounding_key_is_derived_not_the_pseudonym_key() -> None:
-    assert rounding_key(KEY) != KEY and len(rounding_key(KEY)) == 32
-    assert rounding_key(KEY) == rounding_key(KEY) != rounding_key(bytes(32))
+    assert rate(11, 22, AI_CELLS) == 0.5
 
 
 # ------------------------------------------------------------------ care load
@@ -147,10 +108,12 @@ def test_trend_needs_eight_known_weeks() -> None:
     assert trend([None] * 3 + [0.4] * 4 + [0.6] * 4) is Trend.RISING  # only the last eight
 
 
-def test_my_share() -> None:
+def test_my_share_is_own_exact_count_over_the_published_total() -> None:
     assert my_share(0, 10) == 0.0
     assert my_share(5, 10) == 0.5
+    assert my_share(2, 3) == 0.6667
     assert my_share(0, 0) is None
+    assert my_share(4, 3) == 1.0  # the noise took the published total below one's own count
 
 
 # ------------------------------------------------------------------ signals
@@ -241,8 +204,8 @@ def test_field_neighborhoods() -> None:
 
 
 def test_cell_policy_per_caller_class() -> None:
-    settings = {"min_cell_coordinator": 5, "min_cell_ai": 11, "rounding_key": KEY}
-    assert cell_policy(ELM, AGG, **settings) == CellPolicy(5)  # type: ignore[arg-type]
-    assert cell_policy(AI, AGG, **settings) == CellPolicy(11, KEY)  # type: ignore[arg-type]
+    settings = {"min_cell_coordinator": 5, "min_cell_ai": 11}
+    assert cell_policy(ELM, AGG, **settings) == CellPolicy(5)
+    assert cell_policy(AI, AGG, **settings) == CellPolicy(11)
     stricter = FieldRule(min_cell=8)
-    assert cell_policy(ELM, stricter, **settings).min_cell == 8  # type: ignore[arg-type]
+    assert cell_policy(ELM, stricter, **settings).min_cell == 8

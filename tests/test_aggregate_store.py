@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 
 from models import aggregate_store, db
 from models.aggregate_store import Count
+from models.cells import KEY_SPACE
 from resolvers.aggregates import releases
 from resolvers.aggregates.events import Metric
 from tests.aggregates_support import (
@@ -28,6 +29,7 @@ from tests.aggregates_support import (
     WEEK,
     actions,
     callers,
+    expected_load,
     frozen_on,
     rows,
 )
@@ -41,8 +43,26 @@ COLUMNS = ["neighborhood", "week_start", "metric", "value", "key_sum"]
 
 
 def dump(server: LiveServer, nbh: str) -> list[tuple[str, ...]]:
-    rows = server.sql(f"SELECT * FROM cip_aggregate_count WHERE neighborhood = '{nbh}'")
+    """The neighbourhood's cells as a copy of the table shows them, less their key sums."""
+    rows = server.sql(
+        "SELECT neighborhood, week_start, metric, value FROM cip_aggregate_count "
+        f"WHERE neighborhood = '{nbh}'"
+    )
     return sorted(tuple(str(v) for v in r) for r in rows)
+
+
+def key_sums(server: LiveServer, nbh: str) -> list[int]:
+    rows = server.sql(f"SELECT key_sum FROM cip_aggregate_count WHERE neighborhood = '{nbh}'")
+    return [int(r[0]) for r in rows]
+
+
+def assert_keys_link_nothing(server: LiveServer, nbh: str) -> None:
+    """An attacker with a copy pairs cells whose key sums cancel (a record counted in one
+    week and counted out in another would, were keys derived from the record): none do,
+    and every key sum is a 32-bit number."""
+    keys = key_sums(server, nbh)
+    assert all(0 <= k < KEY_SPACE for k in keys)
+    assert not any((a + b) % KEY_SPACE == 0 for i, a in enumerate(keys) for b in keys[i + 1 :])
 
 
 def columns(server: LiveServer, table: str) -> list[str]:
@@ -68,11 +88,12 @@ def test_a_quiet_week_with_one_closed_repair_thread_shows_counts_not_events(
     assert ok(closed)["closeRepairThread"]["closure"] == "WITHDRAWN"
     week1, week2 = "2026-03-02", "2026-03-09"
     assert dump(server, nbh) == [
-        (nbh, week1, "gauge_repair_active", "2", "0"),
-        (nbh, week1, "repair_opened", "2", "0"),
-        (nbh, week2, "gauge_repair_active", "-1", "0"),
-        (nbh, week2, "repair_closed", "1", "0"),
+        (nbh, week1, "gauge_repair_active", "2"),
+        (nbh, week1, "repair_opened", "2"),
+        (nbh, week2, "gauge_repair_active", "-1"),
+        (nbh, week2, "repair_closed", "1"),
     ]
+    assert_keys_link_nothing(server, nbh)
     # A count per (neighbourhood, week, metric): no id, no day, no closure, no row per event.
     assert columns(server, "cip_aggregate_count") == COLUMNS
     assert columns(server, "cip_coordinator_week") == [
@@ -86,18 +107,19 @@ def test_a_quiet_week_with_one_closed_repair_thread_shows_counts_not_events(
     server.clock.set(day + dt.timedelta(days=10))
     ok(server.gql(CLOSE, {"t": other, "c": "WITHDRAWN", "r": None}, token=harmed))
     assert dump(server, nbh) == [
-        (nbh, week1, "gauge_repair_active", "2", "0"),
-        (nbh, week1, "repair_opened", "2", "0"),
-        (nbh, week2, "gauge_repair_active", "-2", "0"),
-        (nbh, week2, "repair_closed", "2", "0"),
+        (nbh, week1, "gauge_repair_active", "2"),
+        (nbh, week1, "repair_opened", "2"),
+        (nbh, week2, "gauge_repair_active", "-2"),
+        (nbh, week2, "repair_closed", "2"),
     ]
+    assert_keys_link_nothing(server, nbh)
 
 
 def test_a_cell_back_at_zero_is_deleted_whichever_way_it_got_there(
     server: LiveServer, nbh: str
 ) -> None:
     def add(delta: int) -> None:
-        server.run(aggregate_store.add([Count(nbh, WEEK, Metric.GAUGE_HOLDS_OPEN, delta)]))
+        server.run(aggregate_store.add([Count(nbh, WEEK, Metric.GAUGE_HOLDS_OPEN, delta)], None))
 
     add(-1)
     assert len(dump(server, nbh)) == 1
@@ -146,7 +168,7 @@ def test_concurrent_increments_are_not_lost(server: LiveServer, nbh: str) -> Non
 
     async def change(metric: str, delta: int) -> None:
         async with in_transaction("default"):
-            await aggregate_store.add([Count(nbh, WEEK, metric, delta)])
+            await aggregate_store.add([Count(nbh, WEEK, metric, delta)], None)
 
     async def act() -> None:
         async with in_transaction("default"):
@@ -161,8 +183,8 @@ def test_concurrent_increments_are_not_lost(server: LiveServer, nbh: str) -> Non
     server.run(race())
     monday = WEEK.isoformat()
     assert dump(server, nbh) == [
-        (nbh, monday, "gauge_holds_open", "1", "0"),
-        (nbh, monday, "repair_opened", str(RACERS), "0"),
+        (nbh, monday, "gauge_holds_open", "1"),
+        (nbh, monday, "repair_opened", str(RACERS)),
     ]
     rows = server.sql(f"SELECT actions FROM cip_coordinator_week WHERE neighborhood = '{nbh}'")
     assert [int(r[0]) for r in rows] == [RACERS]
@@ -213,8 +235,9 @@ def test_window_flows_count_the_whole_weeks_inside_the_window(server: LiveServer
     )
     opened = {}
     for window in releases.WINDOWS:
-        payload, _ = server.run(releases.release(nbh, AS_OF, window, TODAY))
-        opened[window] = payload.window.repair_opened
+        first, last = releases.window_weeks(AS_OF, window)
+        cells = server.run(aggregate_store.cells(nbh, [Metric.REPAIR_OPENED], first, last))
+        opened[window] = cells[Metric.REPAIR_OPENED].value
     assert opened == {14: 2, 30: 3, 90: 4}
 
 
@@ -227,7 +250,13 @@ def test_coordinator_counts_no_window_reads_go_when_a_release_is_computed(
     actions(server, f"{nbh}-other", f"{sub}-c", 1, day=oldest - dt.timedelta(days=7))
     with frozen_on(server, TODAY):
         got = ok(server.gql(VIEW, {"n": nbh, "w": 90}, token=callers(server, nbh, sub).coordinator))
-    assert got["careCoordinationView"]["careLoad"]["myShare"] == 1.0
+    # Only the weeks the window reads count: the caller's own 2, over the published total.
+    truth = server.run(aggregate_store.coordinator_cells(nbh, *releases.window_weeks(AS_OF, 90)))
+    assert [c.value for c in truth] == [2]
+    want = expected_load(server, nbh)
+    assert got["careCoordinationView"]["careLoad"]["myShare"] == round(
+        min(1.0, 4 / want.actions), 4
+    )
     weeks = server.sql(f"SELECT week_start FROM cip_coordinator_week WHERE neighborhood = '{nbh}'")
     assert sorted(str(r[0]) for r in weeks) == [oldest.isoformat(), WEEK.isoformat()]
     # The computation forgets its own neighbourhood's; the cron forgets everyone's.
@@ -253,10 +282,10 @@ OLD_ROWS = [  # (neighborhood, day, metric, value) as the per-event table held t
     ("oak", "2026-03-05", "gauge_holds_open", -1),  # cancels: nothing is kept
 ]
 FOLDED = [
-    ("elm", "2026-02-23", "gauge_repair_active", 1, 0),
-    ("elm", "2026-02-23", "repair_closed", 1, 0),
-    ("elm", "2026-02-23", "repair_opened", 2, 0),
-    ("elm", "2026-03-02", "gauge_repair_active", -1, 0),
+    ("elm", "2026-02-23", "gauge_repair_active", 1),
+    ("elm", "2026-02-23", "repair_closed", 1),
+    ("elm", "2026-02-23", "repair_opened", 2),
+    ("elm", "2026-03-02", "gauge_repair_active", -1),
 ]
 
 
@@ -307,12 +336,15 @@ def _check_folded(url: str) -> None:
     counts = _run(
         url, [], "SELECT * FROM cip_aggregate_count ORDER BY neighborhood, week_start, metric"
     )
-    assert [(n, str(w), m, v, k) for n, w, m, v, k in counts] == FOLDED
+    assert [(n, str(w), m, v) for n, w, m, v, _ in counts] == FOLDED
     weeks = _run(url, [], "SELECT * FROM cip_coordinator_week ORDER BY coordinator")
-    assert [(n, str(w), c, a, k) for n, w, c, a, k in weeks] == [
-        ("elm", "2026-02-23", "c-one", 3, 0),
-        ("elm", "2026-02-23", "c-two", 1, 0),
+    assert [(n, str(w), c, a) for n, w, c, a, _ in weeks] == [
+        ("elm", "2026-02-23", "c-one", 3),
+        ("elm", "2026-02-23", "c-two", 1),
     ]
+    # 0004 gives every folded cell a random key sum, so equal counts draw unrelated noise.
+    keys = [int(r[-1]) for r in [*counts, *weeks]]
+    assert all(0 <= k < KEY_SPACE for k in keys) and len(set(keys)) == len(keys)
     tables = _run(
         url,
         [],

@@ -11,7 +11,7 @@ import random
 import pytest
 
 from resolvers.aggregates import care_load
-from resolvers.aggregates.perturbation import CellState, cell_sum, derive_key, publish, record_key
+from resolvers.aggregates.perturbation import KEY_BITS, CellState, cell_sum, noise_key, publish
 from resolvers.aggregates.published import LoadCells, publish_load
 
 pytestmark = pytest.mark.unit
@@ -19,10 +19,8 @@ pytestmark = pytest.mark.unit
 TRIALS = int(os.environ.get("CIP_ATTACK_TRIALS", "600"))
 
 
-def cell(records: bytes, n: int, rng: random.Random) -> CellState:
-    return cell_sum(
-        [CellState(1, record_key(records, f"r|{rng.getrandbits(64)}")) for _ in range(n)]
-    )
+def cell(n: int, rng: random.Random) -> CellState:
+    return cell_sum([CellState(1, rng.getrandbits(KEY_BITS)) for _ in range(n)])
 
 
 def test_mean_absolute_error_by_true_count(capsys: pytest.CaptureFixture[str]) -> None:
@@ -31,9 +29,8 @@ def test_mean_absolute_error_by_true_count(capsys: pytest.CaptureFixture[str]) -
     for true in range(1, 41):
         total = 0
         for _ in range(TRIALS):
-            root = rng.randbytes(32)
-            noise, records = derive_key(root, b"noise"), derive_key(root, b"records")
-            total += abs(publish(noise, cell(records, true, rng)) - true)
+            noise = noise_key(rng.randbytes(32))
+            total += abs(publish(noise, cell(true, rng)) - true)
         errors[true] = total / TRIALS
     with capsys.disabled():
         rows = ", ".join(f"{t}: {e:.2f}" for t, e in errors.items())
@@ -59,12 +56,11 @@ def test_load_band_agrees_with_the_truth(capsys: pytest.CaptureFixture[str]) -> 
         if rng.random() < 0.5:  # half the neighbourhoods lean on two coordinators
             counts[0] *= 6
             counts[1] *= 6
-        root = rng.randbytes(32)
-        noise, records = derive_key(root, b"noise"), derive_key(root, b"records")
+        noise = noise_key(rng.randbytes(32))
         cells = LoadCells(
-            coordinators=cell(records, n, rng),
-            actions=cell(records, sum(counts), rng),
-            per_coordinator=[cell(records, c, rng) for c in counts],
+            coordinators=cell(n, rng),
+            actions=cell(sum(counts), rng),
+            per_coordinator=[cell(c, rng) for c in counts],
         )
         load = publish_load(noise, cells)
         truth = care_load.band(care_load.top_two_share(counts), n)

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from auth.privacy import keyed_round, rounding_key
 from auth.viewer import AGGREGATE_READ, COORDINATOR
+from models import aggregate_store
 from resolvers.aggregates.care_load import gini
 from resolvers.aggregates.events import Metric as m
+from resolvers.aggregates.releases import window_weeks
 from tests.aggregates_support import (
     AS_OF,
     SIGNALS,
@@ -22,10 +23,15 @@ from tests.aggregates_support import (
     WEEKS,
     actions,
     callers,
+    cell,
+    expected_load,
     flow,
     frozen_on,
     gauge,
+    gauge_published,
+    published,
     rows,
+    shown,
 )
 from tests.support import LiveServer
 
@@ -114,8 +120,8 @@ def test_bad_windows_and_week_counts(server: LiveServer, nbh: str, sub: str) -> 
         assert view(server, nbh, c.coordinator, window)["windowDays"] == window
 
 
-# ------------------------------------------------------------------ suppression and rounding
-def test_coordinator_counts_are_suppressed_below_five(
+# ------------------------------------------------------------------ perturbation and suppression
+def test_coordinators_see_published_counts_suppressed_below_five(
     server: LiveServer, nbh: str, sub: str
 ) -> None:
     gauge(server, nbh, m.GAUGE_CIRCLES_FORMING, 1)
@@ -127,15 +133,22 @@ def test_coordinator_counts_are_suppressed_below_five(
     rows(server, (nbh, WEEK, m.GAUGE_HOLDS_WAITING, -1))
     got = view(server, nbh, callers(server, nbh, sub).coordinator)
     assert got["asOf"] == AS_OF.isoformat() and got["neighborhood"] == nbh
-    assert got["activeCircles"] == count(0)
-    assert got["formingCircles"] == count(None)
-    assert got["openHolds"] == count(None)
-    assert got["openSupportAsks"] == count(5)
-    assert got["activeRepairThreads"] == count(13)  # coordinators see exact counts
-    assert got["holdsWaitingOver7Days"] == count(6)
+    assert got["activeCircles"] == count(0)  # no record: nobody to hide, exactly 0
+    for field, metric, true in [
+        ("formingCircles", m.GAUGE_CIRCLES_FORMING, 1),
+        ("openHolds", m.GAUGE_HOLDS_OPEN, 4),
+        ("openSupportAsks", m.GAUGE_ASKS_OPEN, 5),
+        ("activeRepairThreads", m.GAUGE_REPAIR_ACTIVE, 13),
+        ("holdsWaitingOver7Days", m.GAUGE_HOLDS_WAITING, 6),
+    ]:
+        assert got[field] == shown(gauge_published(server, nbh, metric, true)), field
+    # The perturbation moves a count by a small draw, not to anything: 13 stays near 13.
+    assert abs(got["activeRepairThreads"]["value"] - 13) <= 12
 
 
-def test_ai_counts_use_eleven_and_keyed_rounding(server: LiveServer, nbh: str, sub: str) -> None:
+def test_ai_counts_use_eleven_on_the_same_published_values(
+    server: LiveServer, nbh: str, sub: str
+) -> None:
     gauge(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 10)
     gauge(server, nbh, m.GAUGE_HOLDS_OPEN, 13)
     flow(server, nbh, m.CIRCLE_FORMED, 1)
@@ -144,23 +157,32 @@ def test_ai_counts_use_eleven_and_keyed_rounding(server: LiveServer, nbh: str, s
     resp = server.gql(WEEKS, {"n": nbh, "k": 1}, token=c.ai)
     assert resp.errors == []
     [week] = resp.data["careWeeks"]
-    key = rounding_key(server.settings.pseudonym_key)
-    rounded = keyed_round(13, key, f"{nbh}|{WEEK.isoformat()}|openHolds")
+    active = gauge_published(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 10)
+    holds = gauge_published(server, nbh, m.GAUGE_HOLDS_OPEN, 13)
+    formed = published(server, cell(server, nbh, m.CIRCLE_FORMED, WEEK))
     assert week["weekStarting"] == WEEK.isoformat()
-    assert week["activeCircles"] == count(None)  # 10 < 11
-    assert week["openHolds"] == count(rounded) and rounded in (10, 15)
-    assert week["circlesFormed"] == count(None)
+    assert week["activeCircles"] == shown(active, 11)
+    assert week["openHolds"] == shown(holds, 11)
+    assert week["circlesFormed"] == shown(formed, 11)
     assert week["repairThreadsClosed"] == count(0)
     assert week["loadConcentration"] == "UNKNOWN"
     # Stable across calls and identical for every caller of the class.
     for token in (c.ai, other_ai, c.ai):
         assert server.gql(WEEKS, {"n": nbh, "k": 1}, token=token).body == resp.body
-    # Coordinators see the same release exactly.
+    # Coordinators read the same published values, with their floor of 5.
     coord = server.gql(WEEKS, {"n": nbh, "k": 1}, token=c.coordinator).data["careWeeks"][0]
-    assert coord["activeCircles"] == count(10) and coord["openHolds"] == count(13)
+    assert coord["activeCircles"] == shown(active) and coord["openHolds"] == shown(holds)
 
 
-def test_rates_with_small_denominators(server: LiveServer, nbh: str, sub: str) -> None:
+def expected_rate(numerator: int, denominator: int, floor: int = 5) -> dict[str, Any]:
+    num, den = shown(numerator, floor), shown(denominator, floor)
+    rate = None
+    if num["value"] is not None and den["value"] is not None and denominator >= floor:
+        rate = round(min(1.0, numerator / denominator), 4)
+    return {"numerator": num, "denominator": den, "rate": rate}
+
+
+def test_rates_from_published_parts(server: LiveServer, nbh: str, sub: str) -> None:
     flow(server, nbh, m.NEED_OPENED, 4)
     flow(server, nbh, m.NEED_CIRCLE_WITHIN_14D, 4)
     flow(server, nbh, m.HOLD_OPENED, 5)
@@ -168,15 +190,26 @@ def test_rates_with_small_denominators(server: LiveServer, nbh: str, sub: str) -
     flow(server, nbh, m.REPAIR_CLOSED, 5)
     flow(server, nbh, m.REPAIR_OPENED, 3, day=AS_OF - dt.timedelta(days=40))  # outside 30 days
     token = callers(server, nbh, sub).coordinator
+
+    def window(metric: str, days: int, true: int) -> int:
+        state = cell(server, nbh, metric, window_weeks(AS_OF, days)[0])
+        assert state.value == true, metric
+        return published(server, state)
+
     got = view(server, nbh, token, 30)
-    formation = got["circleFormationWithin14Days"]
-    assert formation == {"numerator": count(None), "denominator": count(None), "rate": None}
-    pickup = got["holdPickupWithin7Days"]
-    assert pickup == {"numerator": count(0), "denominator": count(5), "rate": 0.0}
-    closed = got["repairThreadsClosed"]
-    assert closed == {"numerator": count(5), "denominator": count(8), "rate": 0.625}
+    assert got["circleFormationWithin14Days"] == expected_rate(
+        window(m.NEED_CIRCLE_WITHIN_14D, 30, 4), window(m.NEED_OPENED, 30, 4)
+    )
+    assert got["holdPickupWithin7Days"] == expected_rate(
+        window(m.HOLD_PICKED_UP_WITHIN_7D, 30, 0), window(m.HOLD_OPENED, 30, 5)
+    )
+    assert got["repairThreadsClosed"] == expected_rate(
+        window(m.REPAIR_CLOSED, 30, 5), window(m.REPAIR_OPENED, 30, 8)
+    )
     wider = view(server, nbh, token, 90)["repairThreadsClosed"]
-    assert wider["denominator"] == count(11) and wider["rate"] == pytest.approx(5 / 11)
+    assert wider == expected_rate(window(m.REPAIR_CLOSED, 90, 5), window(m.REPAIR_OPENED, 90, 11))
+    # The same records behind the 30- and 90-day closures: the same published numerator.
+    assert wider["numerator"] == got["repairThreadsClosed"]["numerator"]
 
 
 # ------------------------------------------------------------------ care load
@@ -191,25 +224,35 @@ def test_care_load_gini_top_two_and_my_share(server: LiveServer, nbh: str, sub: 
         "trend": "UNKNOWN",
     }
     other = f"{nbh}-fresh"  # a new neighbourhood: its release is computed from here on
-    for i, n in enumerate([3, 5, 9]):
+    for i, n in enumerate([3, 5, 9, 4, 6, 7]):
         actions(server, other, f"{sub}-{i}", n)
     coordinator = server.token(f"{sub}-c", scopes=[COORDINATOR], nbh=[other])
     bystander = server.token(f"{sub}-b", scopes=[COORDINATOR], nbh=[other])
     actions(server, other, f"{sub}-c", 2)
     load = view(server, other, coordinator)["careLoad"]
-    assert load["coordinators"] == count(None)  # 4 coordinators: below 5
-    assert load["gini"] == pytest.approx(round(gini([2, 3, 5, 9]), 4))
-    assert load["topTwoShare"] == pytest.approx(round(14 / 19, 4))
-    assert load["myShare"] == pytest.approx(round(2 / 19, 4))
+    truth = server.run(aggregate_store.coordinator_cells(other, *window_weeks(AS_OF, 90)))
+    assert sorted(c.value for c in truth) == [2, 3, 4, 5, 6, 7, 9]
+    want = expected_load(server, other)
+    assert load["coordinators"] == shown(want.coordinators)
+    assert load["gini"] == want.gini and load["topTwoShare"] == want.top_two_share
+    if want.coordinators >= 5:  # shown only from a published count of five
+        assert want.gini is not None and abs(want.gini - gini([2, 3, 4, 5, 6, 7, 9])) < 0.2
+    # One's own exact count over the published total, and nothing else.
+    assert load["myShare"] == round(min(1.0, 2 / want.actions), 4)
     assert view(server, other, bystander)["careLoad"]["myShare"] == 0.0
 
 
-def test_two_coordinators_hide_the_gini(server: LiveServer, nbh: str, sub: str) -> None:
+def test_few_coordinators_hide_the_gini_unless_the_published_count_reaches_five(
+    server: LiveServer, nbh: str, sub: str
+) -> None:
     actions(server, nbh, f"{sub}-a", 4)
     actions(server, nbh, f"{sub}-c", 2)
     load = view(server, nbh, callers(server, nbh, sub).coordinator)["careLoad"]
-    assert load["gini"] is None and load["topTwoShare"] is None
-    assert load["myShare"] == pytest.approx(round(2 / 6, 4))  # one's own share is always shown
+    want = expected_load(server, nbh)
+    if want.coordinators < 5:
+        assert load["gini"] is None and load["topTwoShare"] is None
+    assert (load["gini"], load["topTwoShare"]) == (want.gini, want.top_two_share)
+    assert load["myShare"] == round(min(1.0, 2 / want.actions), 4)  # always shown
 
 
 # ------------------------------------------------------------------ releases
@@ -229,8 +272,8 @@ def test_same_release_for_two_callers_even_after_new_rows(
     assert view(server, nbh, second) == before
     assert view(server, nbh, first) == before
     stored = releases_of(server, nbh)
-    assert len(stored) == 1
-    assert stored[0][0] in (WEEK, WEEK.isoformat()) and stored[0][1] == 90
+    assert [w for _, w, _ in stored] == [14, 30, 90]  # the week's windows, computed together
+    assert all(monday in (WEEK, WEEK.isoformat()) for monday, _, _ in stored)
 
 
 def test_a_differencing_attempt_leaves_the_release_unchanged(
@@ -249,38 +292,47 @@ def test_a_differencing_attempt_leaves_the_release_unchanged(
     # It appears only in the next week's release.
     server.clock.set(TODAY + dt.timedelta(days=7))
     later = view(server, nbh, c.coordinator)
-    assert later["activeCircles"] == count(10) and later["asOf"] == "2026-03-08"
+    state = cell(server, nbh, m.GAUGE_CIRCLES_ACTIVE, None, WEEK + dt.timedelta(days=7))
+    assert state.value == 10 and later["asOf"] == "2026-03-08"
+    assert later["activeCircles"] == shown(published(server, state))
 
 
-def test_release_payload_holds_raw_counts_and_no_pseudonym(
+def test_release_payload_holds_published_counts_only_and_no_pseudonym(
     server: LiveServer, nbh: str, sub: str
 ) -> None:
     gauge(server, nbh, m.GAUGE_CIRCLES_FORMING, 2)
     for i in range(3):
         actions(server, nbh, f"{sub}-{i}", 2 + i)
     view(server, nbh, callers(server, nbh, sub).coordinator, 14)
-    [(_, window, payload)] = releases_of(server, nbh)
+    stored = releases_of(server, nbh)
+    assert [w for _, w, _ in stored] == [14, 30, 90]  # every window of the week together
+    payload = stored[0][2]
     payload = json.loads(payload) if isinstance(payload, str) else payload
-    assert window == 14 and payload["gauges"]["formingCircles"] == 2  # raw; served suppressed
-    assert payload["load"]["coordinators"] == 3 and payload["load"]["actions"] == 9
+    forming = gauge_published(server, nbh, m.GAUGE_CIRCLES_FORMING, 2)
+    assert payload["version"] == 2 and payload["gauges"]["formingCircles"] == forming
+    want = expected_load(server, nbh, 14)
+    assert payload["load"]["coordinators"] == want.coordinators
+    assert payload["load"]["actions"] == want.actions
     coordinators = [r[0] for r in server.sql("SELECT coordinator FROM cip_coordinator_week")]
     assert not any(p in json.dumps(payload) for p in coordinators)
 
 
 # ------------------------------------------------------------------ trend and signals
 def _concentrating_load(server: LiveServer, nbh: str, sub: str) -> None:
-    """Six coordinators over ten weeks; the two busiest take more every week."""
+    """Sixteen coordinators over ten weeks; the two busiest take more every week. (Sixteen, so
+    that the published coordinator count of every week stays above five whatever the noise
+    draws.)"""
     for back in range(10):
         week = WEEK - dt.timedelta(days=7 * back)
         j = 9 - back
-        for i in range(6):
-            actions(server, nbh, f"{sub}-{i}", 2 + 3 * j if i < 2 else 2, day=week)
+        for i in range(16):
+            actions(server, nbh, f"{sub}-{i}", 2 + 6 * j if i < 2 else 1, day=week)
 
 
 def test_trend_and_signals_over_eight_weeks(server: LiveServer, nbh: str, sub: str) -> None:
     _concentrating_load(server, nbh, sub)
-    gauge(server, nbh, m.GAUGE_HOLDS_WAITING, 11)
-    gauge(server, nbh, m.GAUGE_HOLDS_OPEN, 2)
+    gauge(server, nbh, m.GAUGE_HOLDS_WAITING, 30)
+    gauge(server, nbh, m.GAUGE_HOLDS_OPEN, 30)
     c = callers(server, nbh, sub)
     load = view(server, nbh, c.coordinator, 14)["careLoad"]
     assert load["trend"] == "RISING" and load["topTwoShare"] > 0.75
@@ -299,8 +351,19 @@ def test_trend_and_signals_over_eight_weeks(server: LiveServer, nbh: str, sub: s
     assert weeks[0]["loadConcentration"] in ("SPREAD", "MODERATE")
 
 
+def test_signals_fire_only_from_published_values_at_the_ai_floor(
+    server: LiveServer, nbh: str, sub: str
+) -> None:
+    gauge(server, nbh, m.GAUGE_ASKS_OPEN, 1)  # one open ask: far below the floor of 11
+    quiet = server.token(f"{sub}-q", scopes=[AGGREGATE_READ], nbh=[nbh])
+    resp = server.gql(SIGNALS, {"ns": [nbh]}, token=quiet)
+    asks = gauge_published(server, nbh, m.GAUGE_ASKS_OPEN, 1)
+    fired = {s["kind"] for s in resp.data["careSignals"]}
+    assert ("CARE_ABSENT" in fired) == (asks >= 11)  # P(1 + Z >= 11) is 0.0007
+
+
 def test_signals_for_a_null_list(server: LiveServer, nbh: str, sub: str) -> None:
-    gauge(server, nbh, m.GAUGE_HOLDS_OPEN, 3)  # open needs, no circle: CARE_ABSENT
+    gauge(server, nbh, m.GAUGE_HOLDS_OPEN, 30)  # open needs, no circle: CARE_ABSENT
     mine = server.token(sub, scopes=[COORDINATOR], nbh=[nbh])
     everywhere = server.token(f"{sub}-ai", scopes=[AGGREGATE_READ], nbh=["*"])
     elsewhere = server.token(f"{sub}-e", scopes=[COORDINATOR], nbh=[f"{nbh}-x"])

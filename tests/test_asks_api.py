@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from resolvers.aggregates.perturbation import noise_key
 from resolvers.aggregates.releases import release
 from resolvers.asks_holds.asks import purge_expired
 from tests.care_calls import (
@@ -159,6 +160,7 @@ def test_a_release_purges_expired_asks_before_it_counts(
 ) -> None:
     ask(server, sub, nbh, "nobody read this before it expired")
     as_of = dt.date(2026, 4, 5)  # the Sunday after the ask's expiry on 2026-04-01
-    payload, _ = server.run(release(nbh, as_of, 14, dt.date(2026, 4, 6)))
+    secret = noise_key(server.settings.pseudonym_key)
+    payload, _ = server.run(release(nbh, as_of, 14, dt.date(2026, 4, 6), secret))
     assert payload.gauges.open_support_asks == 0
     assert count(server, "cip_support_ask", f"neighborhood = '{nbh}'") == 0

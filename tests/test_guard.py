@@ -18,7 +18,7 @@ from schema.fields import member_field, public_field
 
 pytestmark = pytest.mark.unit
 
-POLICY = Policy(pseudonym_key=b"k" * 32, issuer="test", rounding_key=b"r" * 32)
+POLICY = Policy(pseudonym_key=b"k" * 32, issuer="test", noise_key=b"r" * 32)
 
 
 @dataclass

@@ -9,7 +9,16 @@ import sys
 
 from resolvers.aggregates.events import Metric as m
 from resolvers.aggregates.releases import oldest_week_read
-from tests.aggregates_support import AS_OF, TODAY, VIEW, actions, frozen_on, gauge
+from tests.aggregates_support import (
+    AS_OF,
+    TODAY,
+    VIEW,
+    actions,
+    frozen_on,
+    gauge,
+    gauge_published,
+    shown,
+)
 from tests.support import LiveServer
 
 CIP = [sys.executable, "-c", "from subgraph.cli import main; main()"]
@@ -49,7 +58,14 @@ def test_release_computes_every_window_once(server: LiveServer, nbh: str, sub: s
     token = server.token(sub, scopes=["cip:coordinator"], nbh=[nbh])
     with frozen_on(server, TODAY):
         got = server.gql(VIEW, {"n": nbh}, token=token).data["careCoordinationView"]
-    assert got["activeCircles"]["value"] == 6 and got["asOf"] == "2026-03-01"
+    active = gauge_published(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 6)
+    assert got["activeCircles"] == shown(active) and got["asOf"] == "2026-03-01"
+    # --recompute computes the week again (for releases stored before the perturbation).
+    redone = cip_release(server, "--week", "2026-W09", "--recompute")
+    assert redone.returncode == 0, redone.stderr
+    assert f"cip: release {nbh} 2026-W09 window 30: computed" in redone.stdout
+    with frozen_on(server, TODAY):
+        assert server.gql(VIEW, {"n": nbh}, token=token).data["careCoordinationView"] == got
 
 
 def test_release_refuses_an_incomplete_or_unreadable_week(server: LiveServer) -> None:

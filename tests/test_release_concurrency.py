@@ -16,7 +16,16 @@ import pytest
 
 from auth.viewer import COORDINATOR
 from resolvers.aggregates.events import Metric as m
-from tests.aggregates_support import TODAY, VIEW, WEEKS, actions, frozen_on, gauge
+from tests.aggregates_support import (
+    TODAY,
+    VIEW,
+    WEEKS,
+    actions,
+    frozen_on,
+    gauge,
+    gauge_published,
+    shown,
+)
 from tests.served import serve_process
 from tests.support import LiveServer
 
@@ -60,12 +69,13 @@ def test_simultaneous_first_reads_store_one_release(server: LiveServer, nbh: str
         answers = simultaneous([url] * 8, {"query": VIEW, "variables": {"n": nbh}}, token)
         assert all("errors" not in a for a in answers), answers[0]
         assert all(a == answers[0] for a in answers)
-        assert answers[0]["data"]["careCoordinationView"]["activeCircles"]["value"] == 8
-        assert count_releases(server, nbh) == 1
+        active = gauge_published(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 8)
+        assert answers[0]["data"]["careCoordinationView"]["activeCircles"] == shown(active)
+        assert count_releases(server, nbh) == 3  # the week's three windows, once
         weeks = {"query": WEEKS, "variables": {"n": nbh, "k": 3}}
         answers = simultaneous([url] * 6, weeks, token)
         assert all(a == answers[0] and "errors" not in a for a in answers)
-        assert count_releases(server, nbh) == 1 + 3  # three weekly 14-day releases
+        assert count_releases(server, nbh) == 3 * 3  # three weeks of three windows
 
 
 @contextmanager
@@ -85,7 +95,7 @@ def test_two_workers_compute_a_release_once(server: LiveServer, nbh: str, sub: s
             answers = simultaneous(urls, body, token)
             assert all("errors" not in a for a in answers), answers[0]
             assert all(a == answers[0] for a in answers)
-        assert count_releases(server, nbh) == 3
+        assert count_releases(server, nbh) == 3  # one week, its three windows
 
 
 def test_only_one_request_computes(
@@ -97,13 +107,13 @@ def test_only_one_request_computes(
 
     token = seed(server, nbh, sub)
     calls: list[str] = []
-    compute = releases.compute_release
+    compute = releases.compute_week
 
-    async def counted(neighborhood: str, as_of: Any, window_days: int) -> dict[str, Any]:
+    async def counted(neighborhood: str, as_of: Any, secret: bytes) -> dict[int, Any]:
         calls.append(neighborhood)
-        return await compute(neighborhood, as_of, window_days)
+        return await compute(neighborhood, as_of, secret)
 
-    monkeypatch.setattr(releases, "compute_release", counted)
+    monkeypatch.setattr(releases, "compute_week", counted)
     with frozen_on(server, TODAY):
         url = f"{server.base_url}/graphql"
         answers = simultaneous([url] * 8, {"query": VIEW, "variables": {"n": nbh}}, token)

@@ -2,9 +2,10 @@
 
 - Gini: ``G = sum_i (2i - n - 1) x_i / (n sum x)`` over counts sorted ascending (i from 1).
 - Top-two share: the two busiest coordinators' part of all actions.
-- Both are shown to coordinators only when at least ``MIN_LOAD_COORDINATORS`` acted.
+- Both are shown only when the published coordinator count is at least ``MIN_COORDINATORS``
+  (``published.py`` computes them from perturbed counts).
 - Band (for AI-layer clients, per week): SPREAD below 0.5, MODERATE from 0.5 to 0.75,
-  CONCENTRATED above; UNKNOWN below ``MIN_BAND_COORDINATORS`` coordinators.
+  CONCENTRATED above; UNKNOWN below ``MIN_COORDINATORS`` coordinators.
 - Trend over the top-two shares of the last ``TREND_WEEKS`` weekly releases (oldest first):
   UNKNOWN unless all eight are known; otherwise the mean of the newest four minus the mean of
   the oldest four: above ``TREND_STEP`` RISING, below ``-TREND_STEP`` FALLING, else STEADY.
@@ -19,8 +20,7 @@ import strawberry
 
 from resolvers.enums import CareEnum
 
-MIN_LOAD_COORDINATORS = 3
-MIN_BAND_COORDINATORS = 5
+MIN_COORDINATORS = 5  # published coordinators below which no spread, band or trend shows
 TREND_WEEKS = 8
 TREND_STEP = 0.05
 SPREAD_BELOW = 0.5
@@ -65,7 +65,7 @@ def top_two_share(counts: Sequence[int]) -> float | None:
 
 
 def band(share: float | None, coordinators: int) -> Band:
-    if share is None or coordinators < MIN_BAND_COORDINATORS:
+    if share is None or coordinators < MIN_COORDINATORS:
         return Band.UNKNOWN
     if share < SPREAD_BELOW:
         return Band.SPREAD
@@ -87,10 +87,3 @@ def trend(shares: Sequence[float | None]) -> Trend:
     if change < -TREND_STEP:
         return Trend.FALLING
     return Trend.STEADY
-
-
-def my_share(mine: int, total: int) -> float | None:
-    """The caller's own share: 0.0 when others acted and it did not, null when nobody did."""
-    if total == 0:
-        return None
-    return mine / total

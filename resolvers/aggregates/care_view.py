@@ -1,7 +1,8 @@
 """Use cases of the aggregate fields: careCoordinationView, careSignals, careWeeks.
 
 Each reads weekly releases (``releases.py`` beside it) and returns plain objects whose counts
-are raw ``Cell``s: the field guard shows them per caller class after the resolver returns.
+are published (perturbed) ``Cell``s: the field guard suppresses them per caller class after
+the resolver returns.
 Who may ask for which neighbourhood is the guard's business too (``auth/guard.py``); here a
 null ``neighborhoods`` list is narrowed to the caller's own.
 """
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from models.clock import week_start
 from models.errors import BadUserInput
 from resolvers import care_input
-from resolvers.aggregates import care_load, releases
+from resolvers.aggregates import care_load, published, releases
 from resolvers.aggregates.care_load import Band, Trend
 from resolvers.aggregates.payload import ReleasePayload
 from resolvers.aggregates.signals import Signal, SignalInputs, signals
@@ -26,10 +27,9 @@ MAX_NEIGHBORHOOD_LENGTH = 64
 
 @dataclass(frozen=True)
 class Cell:
-    """A raw count and the seed its keyed rounding uses: neighbourhood, week, metric."""
+    """A published count, before suppression."""
 
-    raw: int
-    seed: str
+    published: int
 
 
 @dataclass(frozen=True)
@@ -82,18 +82,8 @@ def check_neighborhood(neighborhood: str) -> None:
     care_input.neighborhood(neighborhood)
 
 
-class _Seeds:
-    def __init__(self, neighborhood: str, as_of: dt.date) -> None:
-        self._prefix = f"{neighborhood}|{week_start(as_of).isoformat()}|"
-
-    def cell(self, metric: str, raw: int) -> Cell:
-        return Cell(raw, self._prefix + metric)
-
-    def rate(self, metric: str, numerator: int, denominator: int) -> RateCells:
-        return RateCells(
-            self.cell(f"{metric}.numerator", numerator),
-            self.cell(f"{metric}.denominator", denominator),
-        )
+def _rate(numerator: int, denominator: int) -> RateCells:
+    return RateCells(Cell(numerator), Cell(denominator))
 
 
 def _trend(payload: ReleasePayload) -> Trend:
@@ -103,7 +93,9 @@ def _trend(payload: ReleasePayload) -> Trend:
 async def _release(
     ctx: CareContext, neighborhood: str, window_days: int, as_of: dt.date
 ) -> ReleasePayload:
-    payload, _ = await releases.release(neighborhood, as_of, window_days, ctx.clock.today())
+    payload, _ = await releases.release(
+        neighborhood, as_of, window_days, ctx.clock.today(), ctx.policy.noise_key
+    )
     return payload
 
 
@@ -114,30 +106,25 @@ async def coordination_view(
     check_neighborhood(neighborhood)
     as_of = releases.last_complete_week_end(ctx.clock.today())
     payload = await _release(ctx, neighborhood, window_days, as_of)
-    seeds, window, load = _Seeds(neighborhood, as_of), payload.window, payload.load
+    window, load = payload.window, payload.load
     mine: float | None = None
     if ctx.viewer.subject is not None:
-        # The caller's own data, read for the release's fixed weeks; never stored in it.
+        # The caller's own exact count over the published total; never stored in the release.
         first, last = releases.window_weeks(as_of, window_days)
         own = await releases.own_actions(neighborhood, ctx.viewer.subject, first, last)
-        mine = care_load.my_share(own, load.actions)
-        mine = None if mine is None else round(min(mine, 1.0), releases.DIGITS)
+        mine = published.my_share(own, load.actions)
     return CoordinationFacts(
         neighborhood=neighborhood,
         as_of=as_of,
         window_days=window_days,
-        counts={name: seeds.cell(name, value) for name, value in payload.gauges.to_json().items()},
-        circle_formation_within_14_days=seeds.rate(
-            "circleFormationWithin14Days", window.need_circle_within_14_days, window.need_opened
+        counts={name: Cell(value) for name, value in payload.gauges.to_json().items()},
+        circle_formation_within_14_days=_rate(
+            window.need_circle_within_14_days, window.need_opened
         ),
-        hold_pickup_within_7_days=seeds.rate(
-            "holdPickupWithin7Days", window.hold_picked_up_within_7_days, window.hold_opened
-        ),
-        repair_threads_closed=seeds.rate(
-            "repairThreadsClosed", window.repair_closed, window.repair_opened
-        ),
+        hold_pickup_within_7_days=_rate(window.hold_picked_up_within_7_days, window.hold_opened),
+        repair_threads_closed=_rate(window.repair_closed, window.repair_opened),
         care_load=CareLoadFacts(
-            coordinators=seeds.cell("coordinators", load.coordinators),
+            coordinators=Cell(load.coordinators),
             gini=load.gini,
             top_two_share=load.top_two_share,
             my_share=mine,
@@ -159,17 +146,15 @@ async def care_weeks(ctx: CareContext, neighborhood: str, weeks: int) -> list[We
     found = []
     for as_of in ends:
         payload = stored.get(week_start(as_of)) or await _release(ctx, neighborhood, window, as_of)
-        seeds, week, gauges = _Seeds(neighborhood, as_of), payload.week, payload.gauges
+        week, gauges = payload.week, payload.gauges
         found.append(
             WeekFacts(
                 neighborhood=neighborhood,
                 week_starting=week_start(as_of),
-                active_circles=seeds.cell("activeCircles", gauges.active_circles),
-                open_holds=seeds.cell("openHolds", gauges.open_holds),
-                circles_formed=seeds.cell("circlesFormed", week.flows.circles_formed),
-                repair_threads_closed=seeds.cell(
-                    "repairThreadsClosed", week.flows.repair_threads_closed
-                ),
+                active_circles=Cell(gauges.active_circles),
+                open_holds=Cell(gauges.open_holds),
+                circles_formed=Cell(week.flows.circles_formed),
+                repair_threads_closed=Cell(week.flows.repair_threads_closed),
                 load_concentration=care_load.band(week.top_two_share, week.coordinators),
             )
         )
@@ -192,19 +177,23 @@ async def care_signals(
         check_neighborhood(neighborhood)
     as_of = releases.last_complete_week_end(ctx.clock.today())
     # One floor for every caller, the strictest the service uses, so signals never differ
-    # between a coordinator and an AI-layer client.
+    # between a coordinator and an AI-layer client; signals read published values only.
     floor = max(ctx.policy.min_cell_coordinator, ctx.policy.min_cell_ai)
     found: list[Signal] = []
     for neighborhood in await _signal_neighborhoods(ctx, neighborhoods):
         payload = await _release(ctx, neighborhood, window_days, as_of)
         gauges = payload.gauges
+
+        def shown(value: int) -> int:
+            return value if value >= floor else 0  # a suppressed count fires nothing
+
         inputs = SignalInputs(
             neighborhood=neighborhood,
             window_days=window_days,
             weekly_load=[(p.top_two_share, p.coordinators) for p in payload.weekly_load],
             trend=_trend(payload),
-            holds_waiting_shown=gauges.holds_waiting_over_7_days >= floor,
-            open_needs=gauges.open_holds + gauges.open_support_asks,
+            holds_waiting_shown=shown(gauges.holds_waiting_over_7_days) > 0,
+            open_needs=shown(gauges.open_holds) + shown(gauges.open_support_asks),
             circles_formed=payload.window.circles_formed,
         )
         found.extend(signals(inputs))

@@ -1,6 +1,7 @@
-"""The release payload: the raw counts of one (neighbourhood, ISO week, window), typed. Pure.
+"""The release payload: the published (perturbed) counts of one (neighbourhood, ISO week,
+window) and the figures derived from them, typed. Pure. No true count is ever stored.
 
-Stored as JSON in ``cip_release.payload`` (version 1, camelCase keys: the contract's field
+Stored as JSON in ``cip_release.payload`` (version 2, camelCase keys: the contract's field
 names for the gauges); read back into these classes, so no code reads a release by string
 key. Each count field names, in its metadata, the JSON key it is stored under and the metric
 (``events.Metric``) it sums.
@@ -16,7 +17,7 @@ from typing import Any, Self
 
 from resolvers.aggregates.events import Metric
 
-VERSION = 1
+VERSION = 2  # 1 held raw counts (before the perturbation)
 
 
 def _count(key: str, metric: Metric) -> Any:

@@ -1,10 +1,13 @@
 """Consistent perturbation of published counts: the cell-key method with an exact discrete
 Laplace draw. Pure; integers and a keyed PRF only, never floating point.
 
-Every record behind a count (a circle, a hold, an ask, a repair thread, a coordinator action)
-has a 64-bit record key. The store keeps, beside each count, the sum of its records' keys
-modulo 2^64: the cell key. A cell with the same records always has the same cell key, and one
-record more or less gives an unrelated one. A published count is
+Every change written to a count (a circle formed, a hold opened, a thread closed, a coordinator
+action) draws a random 32-bit record key, and the store keeps, beside each count, the sum of
+its keys modulo 2^32: the cell key (``models/aggregate_store.py``). A cell whose records are
+unchanged keeps its cell key, and a change gives an unrelated one. Keys are random, not
+derived from the objects, so the key sums in a copy of the store link no week's change to
+another's. A gauge's state that begins and ends within one week leaves its weekly cell at 0,
+and the cell (key included) is deleted: as if nothing had happened. A published count is
 
     published = max(0, true + Z),   Z ~ DiscreteLaplace(p/q), drawn from PRF(key, cell | true)
 
@@ -20,7 +23,7 @@ line on the published values.
 Sampling follows the exact discrete Laplace sampler of Canonne, Kamath and Steinke (2020), as
 OpenDP implements it: a sign bit and a geometric magnitude from Bernoulli(p/q) trials,
 rejecting the negative zero. Each trial takes 64 bits of an HMAC-SHA256 stream seeded by the
-cell, with rejection so that ``u mod q`` is exactly uniform.
+cell (its key sum and true count), with rejection so that ``u mod q`` is exactly uniform.
 """
 
 from __future__ import annotations
@@ -28,37 +31,29 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-KEY_BITS = 64
-KEY_SPACE = 1 << KEY_BITS
+from models.cells import EMPTY, KEY_BITS, KEY_SPACE, CellState, cell_sum, new_record_key
+
+__all__ = [
+    "EMPTY",
+    "KEY_BITS",
+    "KEY_SPACE",
+    "CellState",
+    "cell_sum",
+    "derive_key",
+    "new_record_key",
+    "noise",
+    "noise_key",
+    "noise_probability",
+    "publish",
+]
+
+WORD_SPACE = 1 << 64  # the sampler's words
 NOISE_P, NOISE_Q = 1, 2  # the discrete Laplace ratio p/q: P(Z = z) ~ (p/q)^|z|
 NOISE_KEY_INFO = b"cip/aggregate-noise/v1"
-RECORD_KEY_INFO = b"cip/aggregate-record-keys/v1"
-
-
-@dataclass(frozen=True)
-class CellState:
-    """What the store keeps of one cell: the true count and the sum of its record keys."""
-
-    value: int
-    key: int  # sum of the records' keys mod 2^64
-
-    def __add__(self, other: CellState) -> CellState:
-        return CellState(self.value + other.value, (self.key + other.key) % KEY_SPACE)
-
-
-EMPTY = CellState(0, 0)
-
-
-def cell_sum(cells: list[CellState]) -> CellState:
-    total = EMPTY
-    for cell in cells:
-        total = total + cell
-    return total
 
 
 def derive_key(pseudonym_key: bytes, info: bytes) -> bytes:
@@ -66,15 +61,9 @@ def derive_key(pseudonym_key: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(pseudonym_key)
 
 
-def record_key(secret: bytes, record: str) -> int:
-    """The key of one record (``kind|random id``): the same when it is counted and uncounted."""
-    digest = hmac.new(secret, b"record|" + record.encode(), hashlib.sha256).digest()
-    return int.from_bytes(digest[:8], "big")
-
-
-def signed_key(key: int, sign: int) -> int:
-    """The key delta a row adds to its cell: +key when a record is counted, -key when it ends."""
-    return key % KEY_SPACE if sign > 0 else (-key) % KEY_SPACE
+def noise_key(pseudonym_key: bytes) -> bytes:
+    """The key of the noise draws; rotating CIP_PSEUDONYM_KEY rotates it."""
+    return derive_key(pseudonym_key, NOISE_KEY_INFO)
 
 
 def _stream(secret: bytes, cell: CellState) -> Iterator[int]:
@@ -90,7 +79,7 @@ def _stream(secret: bytes, cell: CellState) -> Iterator[int]:
 
 def _uniform_below(words: Iterator[int], n: int) -> int:
     """Exactly uniform in [0, n) by rejection (no modulo bias)."""
-    limit = KEY_SPACE - KEY_SPACE % n
+    limit = WORD_SPACE - WORD_SPACE % n
     for word in words:
         if word < limit:
             return word % n

@@ -4,7 +4,7 @@ counts only. Pure.
 - A count is ``perturbation.publish`` of its cell.
 - Care load: the coordinator count, the action total and each coordinator's actions are cells
   of their own. Gini and the top-two share are computed from the coordinators' perturbed counts
-  and shown only when the published coordinator count is at least ``MIN_LOAD_COORDINATORS``:
+  and shown only when the published coordinator count is at least ``MIN_COORDINATORS``:
   with fewer, a coordinator who knows their own count could solve the others'.
 - ``myShare`` is the caller's own exact count over the published total, nothing else.
 - Rates are published numerator over published denominator (``auth/privacy.py`` suppresses
@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from resolvers.aggregates import care_load
 from resolvers.aggregates.perturbation import CellState, publish
 
-MIN_LOAD_COORDINATORS = 5
 DIGITS = 4  # derived figures are rounded so that every backend stores the same value
 
 
@@ -47,7 +46,7 @@ def rounded(value: float | None) -> float | None:
 def publish_load(secret: bytes, cells: LoadCells) -> PublishedLoad:
     coordinators = publish(secret, cells.coordinators)
     actions = publish(secret, cells.actions)
-    if coordinators < MIN_LOAD_COORDINATORS:
+    if coordinators < care_load.MIN_COORDINATORS:
         return PublishedLoad(coordinators, actions, None, None)
     counts = [publish(secret, cell) for cell in cells.per_coordinator]
     share = care_load.top_two_share(counts)

@@ -1,17 +1,23 @@
-"""Weekly releases: the raw counts of one (neighbourhood, ISO week, window), computed once.
+"""Weekly releases: the published counts of one (neighbourhood, ISO week), every window
+computed together, once.
 
-Built only from the aggregate store's weekly counts (``models/aggregate_store.py``), summed by
-the database (SUM ... GROUP BY); never from care tables. The stored payload
-(``payload.ReleasePayload``) holds raw counts; suppression and rounding are applied when a
-release is served, by caller class (``auth/privacy.py``).
+Built only from the aggregate store's weekly cells (``models/aggregate_store.py``), summed by
+the database (SUM ... GROUP BY); never from care tables. Every count is perturbed when the
+week is released (``perturbation.py``) and every derived figure is computed from perturbed
+counts (``published.py``); the stored payload (``payload.ReleasePayload``) holds published
+values only, never a true count. Suppression is applied when a release is served, by caller
+class (``auth/privacy.py``).
 
 ``asOf`` is the Sunday of the release's week. Gauges are summed over every week up to and
 including it; flows and coordinator actions over the ISO weeks that lie wholly inside the
 window ``asOf - windowDays + 1 .. asOf`` (14 days: 2 weeks, 30: 4, 90: 12), or over the week.
 
-Only one worker computes a release: on PostgreSQL a transaction-scoped advisory lock on the
-release's key, then a re-read; on SQLite the computing transaction begins IMMEDIATE (it holds
-the database's write lock, so another process waits, then re-reads). The unique row
+All windows of a week are computed together from the same weekly cells, and nothing is ever
+dated into a week before the current one (``aggregate_store.add``), so a week's releases
+never change once made. Only one worker computes a week: on PostgreSQL a
+transaction-scoped advisory lock on the week's key, then a re-read; on SQLite the computing
+transaction begins IMMEDIATE (it holds the database's write lock, so another process waits,
+then re-reads). The unique row
 (neighbourhood, week, window) is the backstop either way.
 """
 
@@ -26,10 +32,12 @@ from tortoise.transactions import in_transaction
 
 from models import aggregate_store
 from models.aggregates import Release
+from models.cells import CellState, cell_sum
 from models.clock import week_start
 from models.db import dialect
 from resolvers.aggregates import care_load
 from resolvers.aggregates.payload import (
+    VERSION,
     Gauges,
     Load,
     LoadPoint,
@@ -38,10 +46,11 @@ from resolvers.aggregates.payload import (
     WeekFlows,
     WindowFlows,
 )
+from resolvers.aggregates.perturbation import publish
+from resolvers.aggregates.published import LoadCells, publish_load
 from resolvers.asks_holds import asks
 
 WINDOWS = (14, 30, 90)
-DIGITS = 4  # floats are stored rounded, so every backend gives them back the same
 
 
 def last_complete_week_end(today: dt.date) -> dt.date:
@@ -87,56 +96,58 @@ async def own_actions(neighborhood: str, coordinator: str, first: dt.date, last:
     return await aggregate_store.own_actions(neighborhood, coordinator, first, last)
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, DIGITS)
+def _published(secret: bytes, cells: dict[str, CellState]) -> dict[str, int]:
+    return {metric: publish(secret, cell) for metric, cell in cells.items()}
 
 
-def _load(counts: list[int]) -> Load:
-    enough = len(counts) >= care_load.MIN_LOAD_COORDINATORS
-    return Load(
-        coordinators=len(counts),
-        actions=sum(counts),
-        gini=_round(care_load.gini(counts)) if enough else None,
-        top_two_share=_round(care_load.top_two_share(counts)) if enough else None,
+async def _load(neighborhood: str, first: dt.date, last: dt.date, secret: bytes) -> Load:
+    """The published care load of the weeks first..last: the coordinator count, the action
+    total and each coordinator's actions are cells of their own."""
+    per = await aggregate_store.coordinator_cells(neighborhood, first, last)
+    actions = cell_sum(per)
+    # One record per coordinator who acted; its key changes with any of their actions.
+    coordinators = CellState(len(per), actions.key)
+    load = publish_load(secret, LoadCells(coordinators, actions, per))
+    return Load(load.coordinators, load.actions, load.gini, load.top_two_share)
+
+
+async def compute_week(
+    neighborhood: str, as_of: dt.date, secret: bytes
+) -> dict[int, ReleasePayload]:
+    """Every window's release of the week ending ``as_of``, from one weekly base."""
+    store, monday = aggregate_store, week_start(as_of)
+    gauges = Gauges.from_sums(
+        _published(secret, await store.cells(neighborhood, Gauges.metrics(), None, monday))
     )
-
-
-async def compute_release(neighborhood: str, as_of: dt.date, window_days: int) -> ReleasePayload:
-    """The raw counts of one release (nothing suppressed yet)."""
-    monday = week_start(as_of)
-    store = aggregate_store
-    weekly_load: list[LoadPoint] = []
-    for back in range(care_load.TREND_WEEKS - 1, -1, -1):
-        end = as_of - dt.timedelta(days=7 * back)
-        counts = await store.coordinator_totals(neighborhood, *window_weeks(end, window_days))
-        share = (
-            care_load.top_two_share(counts)
-            if len(counts) >= care_load.MIN_LOAD_COORDINATORS
-            else None
+    week_flows = await store.cells(neighborhood, WeekFlows.metrics(), monday, monday)
+    week_load = await _load(neighborhood, monday, monday, secret)
+    week = Week(
+        flows=WeekFlows.from_sums(_published(secret, week_flows)),
+        coordinators=week_load.coordinators,
+        top_two_share=week_load.top_two_share,
+    )
+    ends = [as_of - dt.timedelta(days=7 * back) for back in range(care_load.TREND_WEEKS)][::-1]
+    found: dict[int, ReleasePayload] = {}
+    for days in WINDOWS:
+        first, last = window_weeks(as_of, days)
+        flows = await store.cells(neighborhood, WindowFlows.metrics(), first, last)
+        # The load of the same window as each of the last eight weekly releases has it: the
+        # same weekly cells give the same published value.
+        points = [await _load(neighborhood, *window_weeks(end, days), secret) for end in ends]
+        found[days] = ReleasePayload(
+            as_of=as_of,
+            window_days=days,
+            gauges=gauges,
+            window=WindowFlows.from_sums(_published(secret, flows)),
+            week=week,
+            load=points[-1],
+            weekly_load=tuple(LoadPoint(p.top_two_share, p.coordinators) for p in points),
         )
-        weekly_load.append(LoadPoint(_round(share), len(counts)))
-    first, last = window_weeks(as_of, window_days)
-    week_counts = await store.coordinator_totals(neighborhood, monday, monday)
-    week_flows = await store.sums(neighborhood, WeekFlows.metrics(), monday, monday)
-    return ReleasePayload(
-        as_of=as_of,
-        window_days=window_days,
-        gauges=Gauges.from_sums(await store.sums(neighborhood, Gauges.metrics(), None, monday)),
-        window=WindowFlows.from_sums(
-            await store.sums(neighborhood, WindowFlows.metrics(), first, last)
-        ),
-        week=Week(
-            flows=WeekFlows.from_sums(week_flows),
-            coordinators=len(week_counts),
-            top_two_share=_round(care_load.top_two_share(week_counts)),
-        ),
-        load=_load(await store.coordinator_totals(neighborhood, first, last)),
-        weekly_load=tuple(weekly_load),
-    )
+    return found
 
 
-def _lock_key(neighborhood: str, monday: dt.date, window_days: int) -> int:
-    digest = hashlib.sha256(f"cip-release|{neighborhood}|{monday}|{window_days}".encode())
+def _lock_key(neighborhood: str, monday: dt.date) -> int:
+    digest = hashlib.sha256(f"cip-release|{neighborhood}|{monday}".encode())
     return int.from_bytes(digest.digest()[:8], "big", signed=True)
 
 
@@ -144,11 +155,13 @@ async def _stored(neighborhood: str, monday: dt.date, window_days: int) -> Relea
     found = await Release.filter(
         neighborhood=neighborhood, week_start=monday, window_days=window_days
     ).values_list("payload", flat=True)
-    return ReleasePayload.from_json(_json(found[0])) if found else None
+    return _payload(found[0]) if found else None
 
 
-def _json(value: Any) -> dict[str, Any]:
-    return dict(value)
+def _payload(value: Any) -> ReleasePayload | None:
+    """A stored release; None for one of an older payload version (computed again)."""
+    data = dict(value)
+    return ReleasePayload.from_json(data) if data.get("version") == VERSION else None
 
 
 async def stored_many(
@@ -158,41 +171,44 @@ async def stored_many(
     rows = await Release.filter(
         neighborhood=neighborhood, week_start__in=mondays, window_days=window_days
     ).values_list("week_start", "payload")
-    return {monday: ReleasePayload.from_json(_json(payload)) for monday, payload in rows}
+    found = {monday: _payload(payload) for monday, payload in rows}
+    return {monday: payload for monday, payload in found.items() if payload is not None}
 
 
 async def release(
-    neighborhood: str, as_of: dt.date, window_days: int, today: dt.date
+    neighborhood: str, as_of: dt.date, window_days: int, today: dt.date, secret: bytes
 ) -> tuple[ReleasePayload, bool]:
-    """The stored release, computing and storing it first if needed; True when computed here.
+    """The stored release, computing and storing the week's releases first if needed (every
+    window together); True when computed here. ``secret``: the noise key.
 
-    Computing one also deletes the neighbourhood's coordinator counts that no release of the
+    Computing them also deletes the neighbourhood's coordinator counts that no release of the
     last complete week (nor a later one) reads any more."""
     monday = week_start(as_of)
     payload = await _stored(neighborhood, monday, window_days)
     if payload is not None:
         return payload, False
     computed = False
-    # Asks that expired but were never read since still count as open until purged; their
-    # purge dates the gauge's -1 on the expiry day, so it must run before the counts do.
+    # Expired asks still count as open until purged; the purge counts them out in the current
+    # week, so it changes no released week, but it should run before a week is released.
     await asks.purge_expired(today)
     try:
         async with in_transaction("default") as conn:
             if dialect() == "postgres":
-                # Workers asking for the same release queue here; the first computes it.
+                # Workers asking for the same week queue here; the first computes it.
                 await conn.execute_query(
-                    "SELECT pg_advisory_xact_lock($1)",
-                    [_lock_key(neighborhood, monday, window_days)],
+                    "SELECT pg_advisory_xact_lock($1)", [_lock_key(neighborhood, monday)]
                 )
             if await _stored(neighborhood, monday, window_days) is None:
-                computed_payload = await compute_release(neighborhood, as_of, window_days)
-                await Release.create(
-                    neighborhood=neighborhood,
-                    week_start=monday,
-                    window_days=window_days,
-                    payload=computed_payload.to_json(),
-                    computed_on=today,
-                )
+                await Release.filter(neighborhood=neighborhood, week_start=monday).delete()
+                week = await compute_week(neighborhood, as_of, secret)
+                for days, computed_payload in week.items():
+                    await Release.create(
+                        neighborhood=neighborhood,
+                        week_start=monday,
+                        window_days=days,
+                        payload=computed_payload.to_json(),
+                        computed_on=today,
+                    )
                 await forget_coordinator_weeks(today, neighborhood)
                 computed = True
     except IntegrityError:
@@ -201,6 +217,13 @@ async def release(
     if payload is None:
         raise RuntimeError("a release could not be stored")
     return payload, computed
+
+
+async def recompute(neighborhood: str, as_of: dt.date, today: dt.date, secret: bytes) -> None:
+    """Compute the week's releases again (``cip release --recompute``), replacing the stored
+    ones: for releases stored before the perturbation, or after a noise key rotation."""
+    await Release.filter(neighborhood=neighborhood, week_start=week_start(as_of)).delete()
+    await release(neighborhood, as_of, WINDOWS[0], today, secret)
 
 
 async def forget_coordinator_weeks(today: dt.date, neighborhood: str | None = None) -> int:

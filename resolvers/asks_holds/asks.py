@@ -47,7 +47,8 @@ async def purge_expired(today: dt.date) -> int:
     """Delete every ask whose expiresOn has come and shred its key; returns how many.
 
     Runs on every read path of asks; whatever computes releases should run it first. The
-    gauge's -1 is dated on the expiry day itself, whenever the purge happens to run.
+    gauge's -1 is dated on the expiry day, or in the current week when the expiry day's week
+    already has a release (``aggregate_store.add``).
     """
     purged = 0
     expired = await SupportAsk.filter(expires_on__lte=today).values_list(
@@ -59,7 +60,7 @@ async def purge_expired(today: dt.date) -> int:
             if await SupportAsk.filter(id=ask_id).delete():
                 # Shredding is deleting the wrapped key; no request's Sealer is needed here.
                 await DataKey.filter(owner=ask_owner(ask_id)).delete()
-                await aggregate_store.add(events.ask_ended(nbh, expires))
+                await aggregate_store.add(events.ask_ended(nbh, expires), today)
                 purged += 1
     return purged
 
@@ -82,7 +83,7 @@ async def ask_for_support(ctx: CareContext, neighborhood: str, note: str) -> Ask
             asked_on=today,
             expires_on=expires,
         )
-        await aggregate_store.add(events.ask_opened(nbh, today))
+        await aggregate_store.add(events.ask_opened(nbh, today), today)
     return AskFacts(str(ask_id), nbh, text, today, expires, mine=True)
 
 
@@ -111,7 +112,8 @@ async def withdraw_support_ask(ctx: CareContext, ask_id: str) -> bool:
         if row is None or not await SupportAsk.filter(id=row.id).delete():
             raise NotFound()
         await ctx.sealer.shred(ask_owner(row.id))
-        await aggregate_store.add(events.ask_ended(row.neighborhood, ctx.clock.today()))
+        today = ctx.clock.today()
+        await aggregate_store.add(events.ask_ended(row.neighborhood, today), today)
     return True
 
 

@@ -88,7 +88,7 @@ async def open_care_hold(ctx: CareContext, neighborhood: str, sealed_note: str |
             holder=holder,
             sealed_note=note,
         )
-        await aggregate_store.add(events.hold_opened(nbh, today))
+        await aggregate_store.add(events.hold_opened(nbh, today), today)
         await aggregate_store.count_action(nbh, today, holder)
     return _facts(hold, today)
 
@@ -118,7 +118,7 @@ async def take_support_ask(ctx: CareContext, ask_id: str, sealed_note: str | Non
             holder=holder,
             sealed_note=note,
         )
-        await aggregate_store.add(events.ask_taken(nbh, asked_on, today))
+        await aggregate_store.add(events.ask_taken(nbh, asked_on, today), today)
         await aggregate_store.count_action(nbh, today, holder)
     return _facts(hold, today)
 
@@ -183,7 +183,7 @@ async def close_care_hold(ctx: CareContext, hold_id: str) -> bool:
         if not await CareHold.filter(id=hold.id).delete():
             raise NotFound()
         await aggregate_store.add(
-            events.hold_closed(nbh, hold.opened_on, today, hold.status == HoldStatus.OPEN)
+            events.hold_closed(nbh, hold.opened_on, today, hold.status == HoldStatus.OPEN), today
         )
         await aggregate_store.count_action(nbh, today, subject(ctx.viewer))
     return True

@@ -38,7 +38,7 @@ async def destroy(ctx: CareContext, circle: Circle, today: dt.date) -> None:
         await model.filter(circle_id=circle.id).delete()
     await Circle.filter(id=circle.id).delete()
     await aggregate_store.add(
-        events.circle_closed(circle.neighborhood, today, Status(circle.status))
+        events.circle_closed(circle.neighborhood, today, Status(circle.status)), today
     )
     # Last: with the key table in its own database the shredding commits on its own.
     await ctx.sealer.shred(key_owner(circle.id))

@@ -43,7 +43,7 @@ async def _change_status(ctx: CareContext, raw_id: str, event: Event) -> CircleV
         await Circle.filter(id=circle.id).update(status=new.value)
         circle.status = new.value
         await aggregate_store.add(
-            events.circle_status_changed(circle.neighborhood, today, old, new)
+            events.circle_status_changed(circle.neighborhood, today, old, new), today
         )
         await count_if_coordinator(ctx, mine.role, circle.neighborhood, today)
     return await circle_view(ctx, circle, mine.member)

@@ -87,7 +87,7 @@ async def form_circle(ctx: CareContext, req: FormCircleRequest) -> CircleView:
                 if not picked:  # taken or closed by a concurrent request
                     raise InvalidTransition("This care hold is no longer open.")
                 counts += events.hold_picked_up_by_circle(nbh, hold.opened_on, today)
-            await aggregate_store.add(counts)
+            await aggregate_store.add(counts, today)
             if req.role is rules.Role.FACILITATOR:
                 await aggregate_store.count_action(nbh, today, subject)
     except BaseException:

@@ -131,7 +131,7 @@ async def join_circle(ctx: CareContext, raw_code: str, raw_name: str) -> CircleV
                 await Circle.filter(id=circle.id).update(status=new.value)
                 circle.status = new.value
                 await aggregate_store.add(
-                    events.circle_status_changed(circle.neighborhood, today, old, new)
+                    events.circle_status_changed(circle.neighborhood, today, old, new), today
                 )
             await count_if_coordinator(ctx, role, circle.neighborhood, today)
     except IntegrityError as exc:  # the same member joining twice at once

@@ -87,7 +87,7 @@ async def open_repair_thread(
             role=my_role.value,
             name_sealed=await _seal_name(ctx.sealer, thread_id, party_id, name),
         )
-        await aggregate_store.add(events.repair_opened(nbh, today))
+        await aggregate_store.add(events.repair_opened(nbh, today), today)
         await _facilitator_action(ctx, thread, my_role)
     return await thread_facts(ctx, thread, my_role)
 
@@ -231,7 +231,7 @@ async def close_repair_thread(
         if not await RepairThread.filter(id=thread.id).delete():
             raise NotFound()
         await ctx.sealer.shred(thread_owner(thread.id))
-        await aggregate_store.add(events.repair_closed(nbh, today))
+        await aggregate_store.add(events.repair_closed(nbh, today), today)
         await _facilitator_action(ctx, thread, role)
     found = await resources_for_route(nbh, route) if route is not None else []
     return ClosedFacts(closure=closure, route=route, resources=found)

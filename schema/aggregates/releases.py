@@ -20,21 +20,21 @@ from resolvers.aggregates.signals import Signal, SignalKind
 
 @strawberry.type(
     description="A count over care data. value is null and suppressed true when the true "
-    "count is between 1 and minCell - 1; AI-layer clients see shown counts rounded to base 5."
+    "published count is between 1 and minCell - 1. Published counts are blurred on purpose "
+    "(consistent noise, about 1.3 on average) so that no one can be picked out."
 )
 class AggregateCount:
     # Until the field guard releases it, a count shows nothing (fail closed).
     value: int | None = None
     suppressed: bool = True
-    raw: strawberry.Private[int] = 0
-    seed: strawberry.Private[str] = ""
+    published: strawberry.Private[int] = 0
 
     @classmethod
     def from_cell(cls, cell: Cell) -> AggregateCount:
-        return cls(raw=cell.raw, seed=cell.seed)
+        return cls(published=cell.published)
 
     def release(self, cells: CellPolicy) -> None:
-        shown = show_count(self.raw, cells, self.seed)
+        shown = show_count(self.published, cells)
         self.value, self.suppressed = shown.value, shown.suppressed
 
 
@@ -60,7 +60,6 @@ class AggregateRate:
         self.rate = show_rate(
             Shown(self.numerator.value, self.numerator.suppressed),
             Shown(self.denominator.value, self.denominator.suppressed),
-            self.denominator.raw,
             cells,
         )
 
