@@ -1,12 +1,14 @@
 """The limit: myCircles and circle(id) answered by the database driver itself (asyncpg or
 sqlite3), with no ORM and no GraphQL, returning the same JSON as CIP.
 
-Fair on purpose: it verifies the same JWT, derives the same pseudonym, runs the same
-statements (membership with circle, data keys, members, purge of expired updates, updates)
-and opens every sealed text with the same keys (unwrap, then AES-GCM with the row's AAD).
-What it leaves out is what GraphQL and the ORM add: parsing and validating the query, the
-directive guard, DataLoaders, model instances. It answers POST /graphql and reads only
-``variables.id`` (present: circle(id); absent: myCircles), so the runner can use one client.
+Fair on purpose: it verifies the same JWT, derives the same pseudonym, sends the same
+statements, rendered by the same function (``models.statements.bind`` over
+``resolvers/circles/statements.py`` and the sealer's ``KEYS``: membership with circle, data
+keys, members, purge of expired updates, updates), and opens every sealed text with the
+same keys (unwrap, then AES-GCM with the row's AAD). What it leaves out is what GraphQL and
+the ORM add: parsing and validating the query, the directive guard, DataLoaders, model
+instances. It answers POST /graphql and reads only ``variables.id`` (present: circle(id);
+absent: myCircles), so the runner can use one client.
 Run: ``uvicorn bench.raw:app_factory --factory`` with the same CIP_* environment as `cip serve`.
 """
 
@@ -27,28 +29,42 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from models import statements
 from models.clock import Clock
 from models.pseudonym import pseudonym
-from models.sealing import _decrypt, owner_of, row_aad, unwrap_key
+from models.sealing import KEYS, _decrypt, owner_of, row_aad, unwrap_key
+from resolvers.circles import statements as circle_sql
 from subgraph.settings import Settings, load_settings
 
 Row = dict[str, Any]
 
 
 class Store:
-    """The driver: ``fetch`` and ``execute`` with a list of circle ids spliced in."""
+    """The bare driver, sent the statements CIP's reads send (``models.statements.bind``)."""
+
+    dialect = ""
 
     async def open(self) -> None: ...
     async def close(self) -> None: ...
-    async def fetch(self, sql: str, args: Sequence[Any], ids: Sequence[str]) -> list[Row]:
+    async def fetch(self, text: str, values: Sequence[Any]) -> list[Row]:
         raise NotImplementedError
 
-    async def execute(self, sql: str, args: Sequence[Any], ids: Sequence[str]) -> None:
+    async def execute(self, text: str, values: Sequence[Any]) -> None:
         raise NotImplementedError
+
+    async def select(
+        self, sql: str, ids: Sequence[Any] = (), params: Sequence[Any] = ()
+    ) -> list[Row]:
+        return await self.fetch(*statements.bind(sql, self.dialect, ids, params))
+
+    async def write(self, sql: str, ids: Sequence[Any] = (), params: Sequence[Any] = ()) -> None:
+        await self.execute(*statements.bind(sql, self.dialect, ids, params))
 
 
 class SqliteStore(Store):
     """sqlite3 called directly on the event loop: one connection per worker, like Tortoise."""
+
+    dialect = "sqlite"
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -64,26 +80,18 @@ class SqliteStore(Store):
         if self.conn is not None:
             self.conn.close()
 
-    def _sql(self, sql: str, ids: Sequence[str]) -> str:
-        return sql.replace("{ids}", ",".join("?" * len(ids))).replace("$x", "?")
-
-    async def fetch(self, sql: str, args: Sequence[Any], ids: Sequence[str]) -> list[Row]:
+    async def fetch(self, text: str, values: Sequence[Any]) -> list[Row]:
         assert self.conn is not None
-        rows = self.conn.execute(self._sql(sql, ids), [*_text(args), *ids])
-        return [dict(r) for r in rows]
+        return [dict(r) for r in self.conn.execute(text, values)]
 
-    async def execute(self, sql: str, args: Sequence[Any], ids: Sequence[str]) -> None:
+    async def execute(self, text: str, values: Sequence[Any]) -> None:
         assert self.conn is not None
-        self.conn.execute(self._sql(sql, ids), [*ids, *_text(args)])
-
-
-def _text(args: Sequence[Any]) -> list[Any]:
-    """Dates as text, as Tortoise stores them (sqlite3's default date adapter is deprecated).
-    Positional ``?``: the statements put their ``$x`` parameters where these orders hold."""
-    return [a.isoformat() if hasattr(a, "isoformat") else a for a in args]
+        self.conn.execute(text, values)
 
 
 class PostgresStore(Store):
+    dialect = "postgres"
+
     def __init__(self, url: str) -> None:
         self.url = url
         self.pool: asyncpg.Pool | None = None
@@ -95,54 +103,16 @@ class PostgresStore(Store):
         if self.pool is not None:
             await self.pool.close()
 
-    async def fetch(self, sql: str, args: Sequence[Any], ids: Sequence[str]) -> list[Row]:
+    async def fetch(self, text: str, values: Sequence[Any]) -> list[Row]:
         assert self.pool is not None
-        params = [*args, list(ids)] if "{ids}" in sql else list(args)
-        return [dict(r) for r in await self.pool.fetch(_numbered(sql, ids_first=False), *params)]
+        return [dict(r) for r in await self.pool.fetch(text, *values)]
 
-    async def execute(self, sql: str, args: Sequence[Any], ids: Sequence[str]) -> None:
+    async def execute(self, text: str, values: Sequence[Any]) -> None:
         assert self.pool is not None
-        await self.pool.execute(_numbered(sql, ids_first=True), list(ids), *args)
+        await self.pool.execute(text, *values)
 
 
-def _numbered(sql: str, ids_first: bool) -> str:
-    """PostgreSQL placeholders: ``$x`` numbered in order, the id list as one array."""
-    k = 1
-    if ids_first:
-        sql, k = sql.replace("IN ({ids})", "= ANY($1)"), 2
-    parts = sql.split("$x")
-    text = parts[0]
-    for part in parts[1:]:
-        text += f"${k}{part}"
-        k += 1
-    return text.replace("IN ({ids})", f"= ANY(${k})")
-
-
-MINE = (
-    "SELECT m.id, m.role, c.id AS cid, c.neighborhood, c.status, c.focus_sealed,"
-    " c.rhythm_sealed, c.formed_on FROM cip_circle_member m"
-    " JOIN cip_circle c ON c.id = m.circle_id WHERE m.member = $x"
-)
-ORDER_MINE = " ORDER BY m.joined_on, m.id"
-ONE = " AND m.circle_id = $x"
-KEYS = "SELECT owner, wrapped FROM cip_data_key WHERE owner IN ({ids})"
-MEMBERS = (
-    "SELECT id, circle_id, member, role, name_sealed FROM cip_circle_member"
-    " WHERE circle_id IN ({ids}) ORDER BY joined_on, id"
-)
-EXPIRED = (
-    "SELECT DISTINCT circle_id FROM cip_circle_update WHERE expires_on <= $x"
-    " AND circle_id IN ({ids})"
-)
-PURGE = "DELETE FROM cip_circle_update WHERE circle_id IN ({ids}) AND expires_on <= $x"
 FIRST = 20  # updates(first: 20), as the scenarios ask
-UPDATES = (  # CIP's statement (resolvers.circle_reads.NEWEST_UPDATES) with the limit inlined
-    "SELECT id, circle_id, author_id, body_sealed, posted_on, expires_on FROM ("
-    " SELECT id, circle_id, author_id, body_sealed, posted_on, expires_on, ROW_NUMBER() OVER"
-    " (PARTITION BY circle_id ORDER BY posted_on DESC, id DESC) AS place"
-    " FROM cip_circle_update WHERE circle_id IN ({ids})"
-    f") AS ranked WHERE place <= {FIRST} ORDER BY circle_id, place"
-)
 
 
 class Raw:
@@ -169,20 +139,20 @@ class Raw:
 
     async def circles(self, me: str, circle_id: str | None) -> list[Row]:
         if circle_id is None:
-            rows = await self.store.fetch(MINE + ORDER_MINE, [me], [])
+            rows = await self.store.select(circle_sql.MINE, (), [me])
         else:
             try:
-                uuid.UUID(circle_id)
+                one = uuid.UUID(circle_id)
             except ValueError:
                 return []
-            rows = await self.store.fetch(MINE + ONE, [me, circle_id], [])
+            rows = await self.store.select(circle_sql.ONE, (), [me, one])
         if not rows:
             return []
-        ids = [str(r["cid"]) for r in rows]
+        ids = [str(r["id"]) for r in rows]
         owners = [owner_of("circle", i) for i in ids]
         keys = {
             k["owner"]: unwrap_key(self.settings.master_key, k["owner"], bytes(k["wrapped"]))
-            for k in await self.store.fetch(KEYS, [], owners)
+            for k in await self.store.select(KEYS, owners)
         }
 
         def open_(cid: str, table: str, rid: Any, field: str, blob: bytes) -> str:
@@ -190,7 +160,7 @@ class Raw:
             return _decrypt(key, bytes(blob), row_aad(table, str(rid), field)).decode()
 
         members: dict[str, list[Row]] = defaultdict(list)
-        for m in await self.store.fetch(MEMBERS, [], ids):
+        for m in await self.store.select(circle_sql.MEMBERS, ids):
             cid = str(m["circle_id"])
             members[cid].append(
                 {
@@ -205,15 +175,16 @@ class Raw:
         for found in members.values():
             found.sort(key=lambda m: m["role"] != "FACILITATOR")
         today = self.clock.today()
-        expired = [str(r["circle_id"]) for r in await self.store.fetch(EXPIRED, [today], ids)]
+        found = await self.store.select(circle_sql.EXPIRED_UPDATES, ids, [today])
+        expired = [str(r["circle_id"]) for r in found]
         if expired:
-            await self.store.execute(PURGE, [today], expired)
+            await self.store.write(circle_sql.PURGE_UPDATES, expired, [today])
         updates: dict[str, list[Row]] = defaultdict(list)
-        for u in await self.store.fetch(UPDATES, [], ids):
+        for u in await self.store.select(circle_sql.NEWEST_UPDATES, ids, [FIRST]):
             updates[str(u["circle_id"])].append(u)
         out = []
         for r in rows:
-            cid = str(r["cid"])
+            cid = str(r["id"])
             by_id = {m["id"]: m for m in members[cid]}
             rhythm = r["rhythm_sealed"]
             out.append(

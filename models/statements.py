@@ -40,13 +40,21 @@ def _value(value: Any, dialect: str) -> Any:
     return value
 
 
+def bind(
+    sql: str, dialect: str, ids: Sequence[Any] = (), params: Sequence[Any] = ()
+) -> tuple[str, list[Any]]:
+    """The statement for ``dialect`` and its values in placeholder order, as the driver takes
+    them (also for bench/raw.py, which sends the same statements through the bare driver)."""
+    values = [_value(v, dialect) for v in (*ids, *params)]
+    return render(sql, dialect, len(ids), len(params)), values
+
+
 def _prepare(
     sql: str, ids: Sequence[Any], params: Sequence[Any], connection: str
 ) -> tuple[Any, str, list[Any]]:
     conn = connections.get(connection)
-    dialect = str(conn.capabilities.dialect)
-    values = [_value(v, dialect) for v in (*ids, *params)]
-    return conn, render(sql, dialect, len(ids), len(params)), values
+    text, values = bind(sql, str(conn.capabilities.dialect), ids, params)
+    return conn, text, values
 
 
 async def select(

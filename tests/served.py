@@ -88,21 +88,25 @@ def cip_serve(env: Mapping[str, str], log_path: Path, workers: int = 1) -> Itera
     args = [*CIP, "serve", "--port", str(port), "--workers", str(workers)]
     with log_path.open("wb") as log:
         proc = subprocess.Popen(args, env=full_env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    served = Served(f"http://127.0.0.1:{port}", load_settings(dict(env)), proc, log_path)
+    base_url = f"http://127.0.0.1:{port}"
+    served: Served | None = None
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{served.base_url}/readyz", timeout=1).status_code == 200:
+                if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"cip serve did not start:\n{served.output()}")
+                output = log_path.read_text(errors="replace")
+                raise AssertionError(f"cip serve did not start:\n{output}")
             time.sleep(0.1)
+        # Read once it is ready: `cip serve` makes the dev keys that loading reads.
+        served = Served(base_url, load_settings(dict(env)), proc, log_path)
         yield served
     finally:
-        if hasattr(served, "_client"):
+        if served is not None and hasattr(served, "_client"):
             served.client.close()
         proc.terminate()
         try:

@@ -1,4 +1,5 @@
-"""The benchmark generator's options: scales and explicit flags (no database needed)."""
+"""The benchmark commands: the generator's options and reports (no database needed), and the
+raw endpoint answering what CIP answers on both backends."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bench.cli import plan_from
 from bench.seed import SeedPlan
 from subgraph.cli import build_parser
+from tests.support import FreshPostgres
 
 CIP = [sys.executable, "-c", "from subgraph.cli import main; main()"]
 
@@ -61,16 +65,25 @@ def test_the_report_tables_rounds_and_ratios() -> None:
     assert "- postgres myCircles c=16: CIP 90.0 req/s, raw 200.0 req/s: 45%" in text
 
 
-def test_the_raw_endpoint_answers_exactly_what_cip_answers(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_the_raw_endpoint_answers_exactly_what_cip_answers(tmp_path: Path, backend: str) -> None:
     """`cip bench cpu` refuses to compare when bench/raw.py's JSON differs from CIP's for
     myCircles or circle(id): a raw endpoint doing less would flatter nobody but itself."""
+    pg = FreshPostgres() if backend == "postgres" else None
+    url = pg.create() if pg is not None else f"sqlite://{tmp_path}/b.sqlite3"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIP_")}
-    env |= {"CIP_DATA_DIR": str(tmp_path), "CIP_DATABASE_URL": f"sqlite://{tmp_path}/b.sqlite3"}
-    seeded = subprocess.run(
-        [*CIP, "bench", "seed", "--scale", "tiny"], env=env, capture_output=True, text=True
-    )
-    assert seeded.returncode == 0, seeded.stderr
-    measured = subprocess.run([*CIP, "bench", "cpu"], env=env, capture_output=True, text=True)
+    env |= {"CIP_DATA_DIR": str(tmp_path), "CIP_DATABASE_URL": url}
+    try:
+        seeded = subprocess.run(
+            [*CIP, "bench", "seed", "--scale", "tiny"], env=env, capture_output=True, text=True
+        )
+        assert seeded.returncode == 0, seeded.stderr
+        measured = subprocess.run([*CIP, "bench", "cpu"], env=env, capture_output=True, text=True)
+    finally:
+        if pg is not None:
+            pg.drop()
     assert measured.returncode == 0, measured.stdout + measured.stderr
     figures = json.loads(measured.stdout.strip().splitlines()[-1])
     assert set(figures) == {"cip myCircles", "raw myCircles", "cip circle(id)", "raw circle(id)"}

@@ -193,6 +193,27 @@ def test_rota(server: LiveServer, nbh: str) -> None:
     assert actions(server, nbh, coord) == 3  # the facilitator only formed and invited
 
 
+def test_a_read_deletes_rota_slots_older_than_the_update_lifetime(
+    server: LiveServer, nbh: str, clock_reset: None
+) -> None:
+    cid, _, sam, _ = active_circle(server, nbh)
+    today = server.clock.today()
+    for d in (0, 1):
+        on = (today + dt.timedelta(days=d)).isoformat()
+        ok(server.gql(ADD_SLOT, {"id": cid, "on": on, "task": f"day {d}"}, token=sam.token))
+
+    def slot_rows() -> int:
+        return int(
+            server.sql(f"SELECT COUNT(*) FROM cip_rota_slot WHERE circle_id = '{cid}'")[0][0]
+        )
+
+    server.clock.set(today + dt.timedelta(days=31))
+    assert slot_rows() == 2  # stored until something reads the circle's rota
+    window = {"id": cid, "from": (today - dt.timedelta(days=5)).isoformat()}
+    rota = ok(server.gql(ROTA, window, token=sam.token))["circle"]["rota"]
+    assert [s["task"] for s in rota] == ["day 1"] and slot_rows() == 1
+
+
 @pytest.mark.parametrize(
     ("on", "task"),
     [

@@ -5,10 +5,13 @@ from __future__ import annotations
 import enum
 import re
 
+import pytest
 from strawberry.types.enum import StrawberryEnumDefinition
 
 from resolvers.enums import CareEnum
 from schema.build import build_schema, export_sdl
+
+pytestmark = pytest.mark.unit
 
 
 def _schema_enums() -> dict[str, type[enum.Enum]]:

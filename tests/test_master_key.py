@@ -12,7 +12,7 @@ import pytest
 
 from auth.devtokens import mint_dev_token
 from models.sealing import SealError, unwrap_key
-from subgraph.settings import decode_key, load_settings, new_key
+from subgraph.settings import decode_key, load_settings, new_key, prepare_data_dir
 from tests.served import serving
 from tests.support import FreshPostgres
 from tests.test_cli import clean_env, run_cip
@@ -26,6 +26,7 @@ CIRCLE = "query($id: ID!) { circle(id: $id) { focus members { displayName } } }"
 
 
 def token(env: dict[str, str], sub: str) -> str:
+    prepare_data_dir(env)  # as `cip token` does: the dev keys loading reads
     settings = load_settings(env)
     assert settings.dev_jwt_secret is not None
     return mint_dev_token(

@@ -21,7 +21,7 @@ from auth.rate_limits import (
     limiter_key,
 )
 from models.errors import RateLimited
-from subgraph.settings import ConfigError, load_settings, new_key
+from subgraph.settings import ConfigError, load_settings, new_key, prepare_data_dir
 from tests.served import serving
 from tests.support import FreshPostgres, LiveServer
 from tests.test_cli import clean_env
@@ -78,6 +78,7 @@ def test_mutation_limits_per_subject_and_per_address() -> None:
 
 def test_settings_choose_and_check_the_limits(tmp_path: Path) -> None:
     base = {"CIP_ENV": "dev", "CIP_DATA_DIR": str(tmp_path)}
+    prepare_data_dir(base)  # the dev keys loading reads
     settings = load_settings(base)
     assert settings.rate_backend == "memory" and settings.rate_codes_per_hour == 30
     tuned = load_settings(
@@ -175,6 +176,7 @@ def test_two_instances_share_the_database_backed_limit(tmp_path: Path) -> None:
             CIP_RATE_ADDRESS_MUTATIONS_PER_MINUTE="9",
             CIP_DEV_JWT_SECRET=secrets.token_urlsafe(32),
         )
+        prepare_data_dir(env)
         settings = load_settings(env)
         from auth.devtokens import mint_dev_token
 

@@ -14,6 +14,7 @@ import asyncio
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+import pytest
 import strawberry
 from starlette.requests import Request
 from strawberry.schema.schema_converter import GraphQLCoreConverter
@@ -25,6 +26,8 @@ from auth.viewer import ANONYMOUS, Viewer
 from schema.build import build_schema
 from schema.errors import error_shaping
 from schema.fields import member_field, member_mutation, public_field
+
+pytestmark = pytest.mark.unit
 
 # Added by strawberry's federation Schema: the SDL, which is public.
 FEDERATION_FIELDS = frozenset({"_service"})

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from models.statements import as_date, as_uuid, render
+from models.statements import as_date, as_uuid, bind, render
 
 pytestmark = pytest.mark.unit
 
@@ -40,3 +40,11 @@ def test_values_from_either_driver_become_the_same_python_values() -> None:
     assert as_uuid(key) is key and as_uuid(str(key)) == key
     day = dt.date(2026, 3, 2)
     assert as_date(day) is day and as_date("2026-03-02") == day
+
+
+def test_bind_gives_the_text_and_the_values_as_each_driver_takes_them() -> None:
+    key, day = uuid.uuid4(), dt.date(2026, 3, 2)
+    text, values = bind(SQL, "sqlite", [key], ["a", day])
+    assert text == "SELECT 1 FROM t WHERE a = ?2 AND id IN (?1) AND b <= ?3"
+    assert values == [str(key), "a", "2026-03-02"]  # Tortoise keeps dates as text on SQLite
+    assert bind(SQL, "postgres", [key], ["a", day])[1] == [str(key), "a", day]

@@ -74,7 +74,8 @@ async def leave_circle(ctx: CareContext, raw_id: str) -> bool:
 
 async def purge_expired(today: dt.date, update_ttl_days: int = 30) -> dict[str, int]:
     """Delete expired updates and invites, and rota slots older than the update lifetime,
-    in every circle. Read paths purge what they touch; this is for a periodic job."""
+    in every circle. Read paths purge what they touch; this is for a periodic purge, which
+    nothing in the service runs yet (docs/circles.md)."""
     oldest_slot = today - dt.timedelta(days=update_ttl_days)
     async with in_transaction("default"):
         purged = {

@@ -1,5 +1,6 @@
 """Reading circles: the caller's circles, one circle, and batched reads of members, updates
-and rota for many circles at once (a constant number of statements per request).
+and rota for many circles at once (a constant number of statements per request). Every read
+here goes through the page's hand-written statements (resolvers/circles/statements.py).
 
 The batch functions trust the circle ids they are given: they are called only for circles
 already read through the caller's membership.
@@ -14,7 +15,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from models import db, statements
-from models.circles import RotaSlot
 from models.errors import NotFound
 from resolvers.circles import statements as sql
 from resolvers.circles.rules import Role, parse_id
@@ -75,14 +75,19 @@ async def members_of(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> list[
     return [by_circle.get(c, []) for c in circle_ids]
 
 
+async def _purge(look: str, purge: str, circle_ids: Sequence[uuid.UUID], before: dt.date) -> None:
+    """Delete the circles' rows that ``look`` finds (looked for first: see EXPIRED_UPDATES)."""
+    found = await statements.select(look, list(set(circle_ids)), [before])
+    if not found:
+        return
+    ids = [statements.as_uuid(r["circle_id"]) for r in found]
+    if await statements.execute(purge, ids, [before]):
+        await db.scrub_deleted()
+
+
 async def purge_updates(circle_ids: Sequence[uuid.UUID], today: dt.date) -> None:
     """Expired updates are deleted, not hidden, whenever a read touches their circle."""
-    expired = await statements.select(sql.EXPIRED_UPDATES, list(set(circle_ids)), [today])
-    if not expired:
-        return
-    ids = [statements.as_uuid(r["circle_id"]) for r in expired]
-    if await statements.execute(sql.PURGE_UPDATES, ids, [today]):
-        await db.scrub_deleted()
+    await _purge(sql.EXPIRED_UPDATES, sql.PURGE_UPDATES, circle_ids, today)
 
 
 def _by_id(members: Members, circle_id: uuid.UUID) -> Callable[[Any], MemberView | None]:
@@ -135,9 +140,7 @@ async def rota_of(
     today = ctx.clock.today()
     oldest = today - dt.timedelta(days=ctx.policy.update_ttl_days)
     circle_ids = list({c for c, _, _ in keys})
-    past = RotaSlot.filter(circle_id__in=circle_ids, on__lt=oldest)
-    if await past.exists() and await past.delete():  # look first: see EXPIRED_UPDATES
-        await db.scrub_deleted()
+    await _purge(sql.PAST_SLOTS, sql.PURGE_SLOTS, circle_ids, oldest)
     await _preload(ctx, circle_ids)
     ranges: dict[tuple[dt.date, dt.date | None], list[uuid.UUID]] = defaultdict(list)
     for cid, start, end in keys:
@@ -145,20 +148,21 @@ async def rota_of(
     holder = {cid: _by_id(members, cid) for cid in circle_ids}
     found: dict[RotaKey, list[SlotView]] = defaultdict(list)
     for (start, end), cids in ranges.items():
-        query = RotaSlot.filter(circle_id__in=list(set(cids)), on__gte=start)
-        if end is not None:
-            query = query.filter(on__lte=end)
-        for r in await query.order_by("on", "id").values(
-            "id", "circle_id", "on", "task_sealed", "holder_id"
-        ):
+        ids = list(set(cids))
+        if end is None:
+            rows = await statements.select(sql.ROTA_FROM, ids, [start])
+        else:
+            rows = await statements.select(sql.ROTA_UNTIL, ids, [start, end])
+        for r in rows:
             cid = statements.as_uuid(r["circle_id"])
             sid = statements.as_uuid(r["id"])
+            task = await unseal(ctx.sealer, cid, SLOT, sid, "task", bytes(r["task_sealed"]))
             found[(cid, start, end)].append(
                 SlotView(
                     id=sid,
                     circle_id=cid,
-                    on=r["on"],
-                    task=await unseal(ctx.sealer, cid, SLOT, sid, "task", r["task_sealed"]),
+                    on=statements.as_date(r["on"]),
+                    task=task,
                     holder=holder[cid](r["holder_id"]),
                 )
             )

@@ -6,7 +6,8 @@ through the caller's membership or circles already read that way.
 
 from __future__ import annotations
 
-# The caller's memberships with their circles; MINE_ORDER for all of them, ONE for one.
+# The caller's memberships with their circles: MINE for all of them (in joining order), ONE
+# for one.
 CIRCLES = (
     "SELECT m.id AS member_id, m.role, c.id, c.neighborhood, c.status, c.focus_sealed,"
     " c.rhythm_sealed, c.formed_on FROM cip_circle_member m"
@@ -39,3 +40,17 @@ NEWEST_UPDATES = (
     " FROM cip_circle_update WHERE circle_id IN ({ids})"
     ") AS ranked WHERE place <= {p0} ORDER BY circle_id, place"
 )
+
+# Rota slots between two days (from {p0}; ROTA_UNTIL: to {p1} as well), in day order. Slots
+# older than the update lifetime are deleted when a read touches their circle, looked for
+# first as expired updates are.
+ROTA = (
+    'SELECT id, circle_id, "on", task_sealed, holder_id FROM cip_rota_slot'
+    ' WHERE circle_id IN ({ids}) AND "on" >= {p0}'
+)
+ROTA_FROM = ROTA + ' ORDER BY "on", id'
+ROTA_UNTIL = ROTA + ' AND "on" <= {p1} ORDER BY "on", id'
+PAST_SLOTS = (
+    'SELECT DISTINCT circle_id FROM cip_rota_slot WHERE circle_id IN ({ids}) AND "on" < {p0}'
+)
+PURGE_SLOTS = 'DELETE FROM cip_rota_slot WHERE circle_id IN ({ids}) AND "on" < {p0}'
