@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +64,25 @@ def _member(server: LiveServer, label: str) -> str:
     return server.token(f"{label}-{uuid.uuid4().hex[:8]}")
 
 
+def _handed_on(
+    server: LiveServer, owner: str, issuing: str, ids: dict[str, str], redeeming: str
+) -> tuple[Callable[[], dict[str, Any]], Callable[[str, str], GraphQLResponse]]:
+    """Codes whose redemption hands the object over: whoever redeemed one issues the next."""
+    owners = [owner]
+
+    def issue() -> dict[str, Any]:
+        data = _ok(server.gql(issuing, ids, token=owners[-1]))
+        return dict(next(iter(data.values())))
+
+    def redeem(token: str, code: str) -> GraphQLResponse:
+        resp = post(server, redeeming, {"c": code}, token)
+        if resp.errors == []:
+            owners.append(token)
+        return resp
+
+    return issue, redeem
+
+
 def circle_invites(server: LiveServer, nbh: str) -> Issuer:
     """A FACILITATOR invite: it serves only coordinators of the circle's neighbourhood. Joining
     with one hands facilitation over, so the new facilitator issues the next code."""
@@ -74,18 +93,7 @@ def circle_invites(server: LiveServer, nbh: str) -> Issuer:
     invite = """mutation($id: ID!) {
       createCircleInvite(circleId: $id, role: FACILITATOR) { code expiresOn } }"""
     join = 'mutation($c: String!) { joinCircle(code: $c, displayName: "Kim") { id } }'
-    facilitators = [former]
-
-    def issue() -> dict[str, Any]:
-        made = _ok(server.gql(invite, {"id": circle_id}, token=facilitators[-1]))
-        return dict(made["createCircleInvite"])
-
-    def redeem(token: str, code: str) -> GraphQLResponse:
-        resp = post(server, join, {"c": code}, token)
-        if resp.errors == []:
-            facilitators.append(token)
-        return resp
-
+    issue, redeem = _handed_on(server, former, invite, {"id": circle_id}, join)
     return Issuer(
         issue=issue,
         redeem=redeem,
@@ -130,20 +138,7 @@ def hold_transfers(server: LiveServer, nbh: str) -> Issuer:
     hold_id = _ok(server.gql(open_, {"n": nbh}, token=holder))["openCareHold"]["id"]
     transfer = "mutation($id: ID!) { transferCareHold(id: $id) { code expiresOn } }"
     accept = "mutation($c: String!) { acceptCareHold(code: $c) { id } }"
-    holders = [holder]
-
-    def issue() -> dict[str, Any]:
-        # Whoever holds the hold now issues the next code.
-        return dict(
-            _ok(server.gql(transfer, {"id": hold_id}, token=holders[-1]))["transferCareHold"]
-        )
-
-    def redeem(token: str, code: str) -> GraphQLResponse:
-        resp = post(server, accept, {"c": code}, token)
-        if resp.errors == []:
-            holders.append(token)
-        return resp
-
+    issue, redeem = _handed_on(server, holder, transfer, {"id": hold_id}, accept)
     return Issuer(
         issue=issue,
         redeem=redeem,
@@ -161,16 +156,6 @@ KINDS: dict[str, Callable[[LiveServer, str], Issuer]] = {
 }
 
 
-@pytest.fixture
-def start(server: LiveServer) -> Iterator[dt.date]:
-    day = dt.date(2026, 3, 2)
-    server.clock.set(day)
-    try:
-        yield day
-    finally:
-        server.clock.set(None)
-
-
 def _refused_like_unknown(issuer: Issuer, token: str, code: str, what: str) -> None:
     theirs = issuer.redeem(token, code)
     unknown = issuer.redeem(token, secrets.token_urlsafe(24))
@@ -180,8 +165,9 @@ def _refused_like_unknown(issuer: Issuer, token: str, code: str, what: str) -> N
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_every_redemption_rule_holds_for_each_kind(
-    server: LiveServer, nbh: str, start: dt.date, kind: str
+    server: LiveServer, nbh: str, day: dt.date, kind: str
 ) -> None:
+    start = day
     issuer = KINDS[kind](server, nbh)
 
     # Hash only, seven days.
