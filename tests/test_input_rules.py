@@ -11,6 +11,8 @@ import pytest
 from models.errors import BadUserInput
 from resolvers import input_rules
 
+pytestmark = pytest.mark.unit
+
 # Every kind of character a text rule refuses, each inside otherwise good text.
 CONTROL = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x7f", "\x85", "\x9f"]
 LONE_SURROGATES = ["\ud800", "\udfff"]

@@ -82,6 +82,7 @@ def typed_arguments() -> dict[str, str]:
     return found
 
 
+@pytest.mark.unit
 def test_every_argument_a_caller_types_has_a_rule() -> None:
     found = typed_arguments()
     assert sorted(set(found) - set(RULES)) == [], "arguments without a rule"

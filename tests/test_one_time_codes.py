@@ -22,6 +22,7 @@ from tests.support import GraphQLResponse, LiveServer
 COORDINATOR = "cip:coordinator"
 
 
+@pytest.mark.unit
 def test_codes_are_random_hashed_and_valid_seven_days() -> None:
     code, hashed = one_time_codes.new_code()
     assert len(code) >= 32 and hashed == code_hash(code) and code not in hashed
