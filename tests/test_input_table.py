@@ -166,3 +166,4 @@ def test_each_rule_holds_for_each_argument(server: LiveServer, nbh: str, argumen
         let_through = send(edge)
         assert let_through.status == 200, let_through.body
         assert "BAD_USER_INPUT" not in let_through.codes, (argument, let_through.body)
+        assert "INTERNAL_SERVER_ERROR" not in let_through.codes, (argument, let_through.body)
