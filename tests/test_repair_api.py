@@ -271,7 +271,8 @@ def test_the_facilitator_completes_only_from_path_forward(server: LiveServer, nb
     assert "repair_closed" not in metrics(server, nbh)
     closed = ok(call(server, CLOSE, coord, t=t.id, **completed))
     assert closed["closeRepairThread"]["closure"] == "COMPLETED"
-    assert metrics(server, nbh)["repair_closed_completed"] == 1
+    assert count(server, "cip_repair_thread", f"id = '{t.id}'") == 0
+    assert metrics(server, nbh)["repair_closed"] == 1
 
 
 def test_the_facilitator_withdraws_and_escalates_from_the_first_lens(
