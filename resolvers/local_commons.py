@@ -19,13 +19,13 @@ import httpx
 import strawberry
 
 from models.circles import CircleMember
-from models.errors import BadUserInput, Forbidden, LocalCommonsUnavailable, NotFound
+from models.errors import Forbidden, LocalCommonsUnavailable, NotFound
+from resolvers import input_rules
 from resolvers.enums import CareEnum
 from resolvers.request import CareContext
 
 TITLE_MAX = 120
 DETAILS_MAX = 2000
-NEIGHBORHOOD_MAX = 64
 
 CREATE_EXCHANGE_REQUEST = (
     "mutation CreateExchangeRequest($input: CreateExchangeRequestInput!) "
@@ -62,19 +62,15 @@ class HelpReceipt:
 # ---------------------------------------------------------------- rules (pure)
 def help_request_variables(request: HelpRequest) -> dict[str, Any]:
     """Validate a help request; the GraphQL variables Local Commons receives."""
-    title, details = request.title.strip(), request.details.strip()
-    if not title or len(title) > TITLE_MAX:
-        raise BadUserInput(f"title must be 1 to {TITLE_MAX} characters")
-    if not details or len(details) > DETAILS_MAX:
-        raise BadUserInput(f"details must be 1 to {DETAILS_MAX} characters")
+    title = input_rules.text(request.title, "title", TITLE_MAX)
+    details = input_rules.text(request.details, "details", DETAILS_MAX)
     needed_by = request.needed_on.isoformat() if request.needed_on else None
     return {"input": {"title": title, "description": details, "neededBy": needed_by}}
 
 
 def steward_alert_variables(neighborhood: str, urgency: Urgency) -> dict[str, Any]:
-    if not neighborhood.strip() or len(neighborhood) > NEIGHBORHOOD_MAX:
-        raise BadUserInput(f"neighborhood must be 1 to {NEIGHBORHOOD_MAX} characters")
-    return {"input": {"neighborhood": neighborhood, "urgency": urgency.value}}
+    nbh = input_rules.neighborhood(neighborhood)
+    return {"input": {"neighborhood": nbh, "urgency": urgency.value}}
 
 
 # ---------------------------------------------------------------- the call
@@ -122,9 +118,9 @@ async def call_local_commons(
 # ---------------------------------------------------------------- the use cases
 async def raise_steward_alert(ctx: CareContext, neighborhood: str, urgency: Urgency) -> bool:
     """Coordinators of ``neighborhood`` alert its stewards: only place and urgency are sent."""
+    variables = steward_alert_variables(neighborhood, urgency)
     if not ctx.viewer.coordinates(neighborhood):
         raise Forbidden("Only a coordinator of this neighbourhood can alert its stewards.")
-    variables = steward_alert_variables(neighborhood, urgency)
     await call_local_commons(ctx, CREATE_STEWARD_ALERT, variables, "createStewardAlert")
     return True
 

@@ -50,10 +50,10 @@ async def resolve_raise_steward_alert(
 async def resolve_request_local_commons_help(
     info: Info[CareContext, None], circle_id: strawberry.ID, input: HelpRequestInput
 ) -> HelpRequestReceipt:
+    request = input.to_request()
+    local_commons.help_request_variables(request)  # bad input is refused before any lookup
     mine = await membership(info.context, str(circle_id))
-    receipt = await local_commons.request_local_commons_help(
-        info.context, mine.member, input.to_request()
-    )
+    receipt = await local_commons.request_local_commons_help(info.context, mine.member, request)
     return HelpRequestReceipt.from_receipt(receipt)
 
 

@@ -257,6 +257,35 @@ def test_closing_rules(server: LiveServer, nbh: str) -> None:
     assert metrics(server, nbh) == {"repair_opened": 1, "repair_closed": 1}
 
 
+def test_the_facilitator_completes_only_from_path_forward(server: LiveServer, nbh: str) -> None:
+    t = two_party_thread(server, nbh)
+    coord = coordinator(server, fresh("coord"), nbh)
+    join(server, coord, invite(server, t.harmed, t.id, "FACILITATOR"), "Fay")
+    completed = {"c": "COMPLETED", "r": None}
+    for lens in ("IMPACT", "NEEDS", "ACCOUNTABILITY"):
+        assert ok(call(server, GET, coord, t=t.id))["repairThread"]["stage"] == lens
+        assert call(server, CLOSE, coord, t=t.id, **completed).codes == ["INVALID_TRANSITION"]
+        ok(call(server, PROPOSE, coord, t=t.id))
+        ok(call(server, CONFIRM, t.harmed, t=t.id))
+    assert count(server, "cip_repair_thread", f"id = '{t.id}'") == 1  # refusals closed nothing
+    assert "repair_closed" not in metrics(server, nbh)
+    closed = ok(call(server, CLOSE, coord, t=t.id, **completed))
+    assert closed["closeRepairThread"]["closure"] == "COMPLETED"
+    assert count(server, "cip_repair_thread", f"id = '{t.id}'") == 0
+    assert metrics(server, nbh)["repair_closed"] == 1
+
+
+def test_the_facilitator_withdraws_and_escalates_from_the_first_lens(
+    server: LiveServer, nbh: str
+) -> None:
+    for closure, route in (("WITHDRAWN", None), ("ESCALATED", "GOVERNANCE")):
+        t = two_party_thread(server, nbh)
+        coord = coordinator(server, fresh("coord"), nbh)
+        join(server, coord, invite(server, t.harmed, t.id, "FACILITATOR"), "Fay")
+        closed = ok(call(server, CLOSE, coord, t=t.id, c=closure, r=route))
+        assert closed["closeRepairThread"]["closure"] == closure
+
+
 def test_the_harmed_party_withdraws_at_any_time_even_paused(server: LiveServer, nbh: str) -> None:
     t = two_party_thread(server, nbh)
     ok(call(server, PAUSE, t.harmed, t=t.id))

@@ -78,12 +78,22 @@ def test_only_the_harmed_party_pauses_and_resumes() -> None:
 
 
 @pytest.mark.parametrize("stage", list(Stage))
-def test_facilitator_closes_any_time_with_any_closure(stage: Stage) -> None:
+def test_facilitator_withdraws_or_escalates_any_time(stage: Stage) -> None:
     state = ThreadState(stage=stage, paused=True)
-    rules.check_close(state, FACILITATOR, Closure.COMPLETED, None)
     rules.check_close(state, FACILITATOR, Closure.WITHDRAWN, None)
     for route in Route:
         rules.check_close(state, FACILITATOR, Closure.ESCALATED, route)
+
+
+@pytest.mark.parametrize("role", [HARMED, FACILITATOR])
+def test_completed_only_from_path_forward_whoever_closes(role: Role) -> None:
+    for stage in LENSES[:-1]:
+        for paused in (False, True):
+            with pytest.raises(InvalidTransition):
+                rules.check_close(
+                    ThreadState(stage=stage, paused=paused), role, Closure.COMPLETED, None
+                )
+    rules.check_close(ThreadState(stage=Stage.PATH_FORWARD), role, Closure.COMPLETED, None)
 
 
 def test_harmed_party_withdraws_any_time_completes_only_from_path_forward() -> None:

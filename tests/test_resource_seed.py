@@ -35,6 +35,14 @@ def test_the_default_file_is_valid_and_marks_every_placeholder() -> None:
         ('{"resources": [{"name": "A", "kind": "SPA", "contact": "x"}]}', "kind 'SPA'"),
         ('{"resources": [{"name": "", "kind": "OTHER", "contact": "x"}]}', "needs a name"),
         ('{"resources": [{"name": "A", "kind": "OTHER"}]}', "needs a contact"),
+        # The API's own input rules (resolvers/input_rules.py): NUL, length.
+        ('{"resources": [{"name": "A\\u0000", "kind": "OTHER", "contact": "x"}]}', "control"),
+        (
+            '{"resources": [{"name": "A", "kind": "OTHER", "contact": "x", "description": "'
+            + "d" * 2001
+            + '"}]}',
+            "description must be at most 2000",
+        ),
     ],
 )
 def test_bad_files_name_what_to_fix(doc: str, message: str) -> None:

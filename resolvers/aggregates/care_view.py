@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from models.clock import week_start
 from models.errors import BadUserInput
-from resolvers import care_input
+from resolvers import input_rules
 from resolvers.aggregates import care_load, published, releases
 from resolvers.aggregates.care_load import Band, Trend
 from resolvers.aggregates.payload import ReleasePayload
@@ -22,7 +22,6 @@ from resolvers.aggregates.signals import Signal, SignalInputs, signals
 from resolvers.request import CareContext
 
 MAX_WEEKS = 52
-MAX_NEIGHBORHOOD_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -76,10 +75,7 @@ def check_window(window_days: int) -> None:
 
 
 def check_neighborhood(neighborhood: str) -> None:
-    if not neighborhood or len(neighborhood) > MAX_NEIGHBORHOOD_LENGTH:
-        raise BadUserInput("neighborhood must be an id of 1 to 64 characters.")
-    # Control characters too: PostgreSQL refuses NUL in text (found by the fuzzing run).
-    care_input.neighborhood(neighborhood)
+    input_rules.neighborhood(neighborhood)
 
 
 def _rate(numerator: int, denominator: int) -> RateCells:

@@ -17,11 +17,12 @@ from models.errors import NotFound
 from models.holds import SupportAsk
 from models.keystore import DataKey
 from models.sealing import SealError, owner_of, row_aad
-from resolvers import care_input
+from resolvers import input_rules
 from resolvers.aggregates import events
 from resolvers.request import CareContext, require_coordinator, subject
 
 ASK_TTL_DAYS = 30
+ASK_NOTE_MAX = 2_000
 TABLE = "cip_support_ask"
 
 
@@ -66,8 +67,8 @@ async def purge_expired(today: dt.date) -> int:
 
 
 async def ask_for_support(ctx: CareContext, neighborhood: str, note: str) -> AskFacts:
-    nbh = care_input.neighborhood(neighborhood)
-    text = care_input.text(note, "note", care_input.ASK_NOTE_MAX)
+    nbh = input_rules.neighborhood(neighborhood)
+    text = input_rules.text(note, "note", ASK_NOTE_MAX)
     asker = subject(ctx.viewer)
     today = ctx.clock.today()
     ask_id = uuid.uuid4()
@@ -94,8 +95,8 @@ async def my_support_asks(ctx: CareContext) -> list[AskFacts]:
 
 
 async def support_asks(ctx: CareContext, neighborhood: str) -> list[AskFacts]:
-    require_coordinator(ctx.viewer, neighborhood)
-    nbh = care_input.neighborhood(neighborhood)
+    nbh = input_rules.neighborhood(neighborhood)
+    require_coordinator(ctx.viewer, nbh)
     await purge_expired(ctx.clock.today())
     rows = await SupportAsk.filter(neighborhood=nbh).order_by("asked_on")
     return await _open_all(ctx, rows)
@@ -103,7 +104,7 @@ async def support_asks(ctx: CareContext, neighborhood: str) -> list[AskFacts]:
 
 async def withdraw_support_ask(ctx: CareContext, ask_id: str) -> bool:
     await purge_expired(ctx.clock.today())
-    parsed = care_input.parse_id(ask_id)
+    parsed = input_rules.parse_id(ask_id)
     asker = subject(ctx.viewer)
     async with in_transaction("default"):
         row = None

@@ -15,9 +15,9 @@ import strawberry
 from tortoise.transactions import in_transaction
 
 from models import aggregate_store
-from models.errors import InviteInvalid, NotFound
+from models.errors import NotFound
 from models.holds import CareHold, HoldTransfer, SupportAsk
-from resolvers import care_input, one_time_codes
+from resolvers import input_rules, one_time_codes
 from resolvers.aggregates import events
 from resolvers.asks_holds import asks
 from resolvers.enums import CareEnum
@@ -63,7 +63,7 @@ async def find_my_hold(ctx: CareContext, hold_id: str) -> CareHold:
     """The caller's own hold in a neighbourhood they coordinate, or NOT_FOUND (also the
     lookup for a circle formed from a hold)."""
     require_coordinator(ctx.viewer)
-    parsed = care_input.parse_id(hold_id)
+    parsed = input_rules.parse_id(hold_id)
     hold = None
     if parsed is not None:
         hold = await CareHold.get_or_none(
@@ -75,9 +75,9 @@ async def find_my_hold(ctx: CareContext, hold_id: str) -> CareHold:
 
 
 async def open_care_hold(ctx: CareContext, neighborhood: str, sealed_note: str | None) -> HoldFacts:
-    require_coordinator(ctx.viewer, neighborhood)
-    nbh = care_input.neighborhood(neighborhood)
-    note = care_input.sealed_note(sealed_note)
+    nbh = input_rules.neighborhood(neighborhood)
+    note = input_rules.sealed_note(sealed_note)
+    require_coordinator(ctx.viewer, nbh)
     holder = subject(ctx.viewer)
     today = ctx.clock.today()
     async with in_transaction("default"):
@@ -97,11 +97,11 @@ async def take_support_ask(ctx: CareContext, ask_id: str, sealed_note: str | Non
     """The ask becomes a hold of the caller's; its text and key are destroyed. The hold's
     openedOn is the ask's askedOn: the need's age counts from when it was voiced."""
     require_coordinator(ctx.viewer)
-    note = care_input.sealed_note(sealed_note)
+    note = input_rules.sealed_note(sealed_note)
     today = ctx.clock.today()
     await asks.purge_expired(today)
     holder = subject(ctx.viewer)
-    parsed = care_input.parse_id(ask_id)
+    parsed = input_rules.parse_id(ask_id)
     async with in_transaction("default"):
         ask = None
         if parsed is not None:
@@ -136,13 +136,14 @@ async def transfer_care_hold(ctx: CareContext, hold_id: str) -> TransferFacts:
     """A single-use code for another coordinator; it replaces any earlier code of the hold."""
     hold = await find_my_hold(ctx, hold_id)
     today = ctx.clock.today()
-    code, hashed = one_time_codes.new_code()
-    expires = one_time_codes.expires_on(today)
+    issued = one_time_codes.issue(today)
     async with in_transaction("default"):
         await HoldTransfer.filter(hold_id=hold.id).delete()
-        await HoldTransfer.create(code_hash=hashed, hold_id=hold.id, expires_on=expires)
+        await HoldTransfer.create(
+            code_hash=issued.hashed, hold_id=hold.id, expires_on=issued.expires_on
+        )
         await aggregate_store.count_action(hold.neighborhood, today, subject(ctx.viewer))
-    return TransferFacts(code=code, expires_on=expires)
+    return TransferFacts(code=issued.code, expires_on=issued.expires_on)
 
 
 async def accept_care_hold(ctx: CareContext, code: str) -> HoldFacts:
@@ -151,26 +152,22 @@ async def accept_care_hold(ctx: CareContext, code: str) -> HoldFacts:
     require_coordinator(ctx.viewer)
     me = subject(ctx.viewer)
     today = ctx.clock.today()
-    hashed = one_time_codes.hash_of(code)
-    await HoldTransfer.filter(expires_on__lte=today).delete()  # spent by time: forget them
-    async with in_transaction("default"):
-        transfer = None
-        if hashed is not None:
-            # One query (a join), so a code this caller cannot use costs what an unknown one does.
-            transfer = await HoldTransfer.filter(code_hash=hashed).select_related("hold").first()
-        if transfer is None:
-            raise InviteInvalid()
-        if not one_time_codes.usable(transfer.expires_on, today):
-            raise InviteInvalid()
+
+    async def may_use(transfer: HoldTransfer) -> bool:
+        # Not its own holder, and only a coordinator of the hold's neighbourhood.
         hold = transfer.hold
-        # A code shown to the wrong person is not spent by them: the right one can still use it.
-        if hold.holder == me or not ctx.viewer.coordinates(hold.neighborhood):
-            raise InviteInvalid()
-        if not await HoldTransfer.filter(code_hash=hashed).delete():
-            raise InviteInvalid()
+        return hold.holder != me and ctx.viewer.coordinates(hold.neighborhood)
+
+    async def use(transfer: HoldTransfer) -> CareHold:
+        hold = transfer.hold
         await CareHold.filter(id=hold.id).update(holder=me)
         hold.holder = me
         await aggregate_store.count_action(hold.neighborhood, today, me)
+        return hold
+
+    hold = await one_time_codes.redeem(
+        HoldTransfer, code, today, related="hold", may_use=may_use, use=use
+    )
     return _facts(hold, today)
 
 

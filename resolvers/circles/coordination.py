@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 from models import aggregate_store
 from models.circles import Circle, CircleUpdate, RotaSlot
 from models.errors import InvalidTransition, NotFound
+from resolvers import input_rules
 from resolvers.aggregates import events
 from resolvers.circles import rules
 from resolvers.circles.counting import count_if_coordinator
@@ -121,7 +122,7 @@ async def add_rota_slot(ctx: CareContext, raw_id: str, on: dt.date, raw_task: st
 
 async def _slot_membership(ctx: CareContext, raw_slot_id: str) -> tuple[dict[str, Any], Membership]:
     """The slot and the caller's membership of its circle; NotFound when either is missing."""
-    slot_id = rules.parse_id(raw_slot_id)
+    slot_id = input_rules.parse_id(raw_slot_id)
     if slot_id is None:
         raise NotFound()
     slot = (

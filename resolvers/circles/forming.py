@@ -16,6 +16,7 @@ from models import aggregate_store
 from models.circles import Circle, CircleMember
 from models.errors import BadUserInput, InvalidTransition
 from models.holds import CareHold
+from resolvers import input_rules
 from resolvers.aggregates import events
 from resolvers.asks_holds import holds
 from resolvers.asks_holds.holds import HoldStatus
@@ -49,9 +50,9 @@ async def _own_open_hold(ctx: CareContext, raw_id: str, neighborhood: str) -> Ca
 async def form_circle(ctx: CareContext, req: FormCircleRequest) -> CircleView:
     subject = ctx.viewer.subject
     assert subject is not None  # member fields are guarded by @authenticated
-    nbh = rules.neighborhood(req.neighborhood)
+    nbh = input_rules.neighborhood(req.neighborhood)
     focus = rules.focus(req.focus)
-    name = rules.display_name(req.display_name)
+    name = input_rules.display_name(req.display_name)
     coordinates = ctx.viewer.coordinates(nbh)
     rules.check_form(req.role, coordinates=coordinates, from_hold=req.from_hold is not None)
     hold = await _own_open_hold(ctx, req.from_hold, nbh) if req.from_hold is not None else None

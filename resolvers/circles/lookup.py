@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from models.circles import Circle, CircleMember
 from models.errors import NotFound
-from resolvers.circles.rules import Role, parse_id
+from resolvers.circles.rules import Role
+from resolvers.input_rules import parse_id
 from resolvers.request import CareContext
 
 

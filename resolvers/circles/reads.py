@@ -17,9 +17,10 @@ from typing import Any
 from models import db, statements
 from models.errors import NotFound
 from resolvers.circles import statements as sql
-from resolvers.circles.rules import Role, parse_id
+from resolvers.circles.rules import Role
 from resolvers.circles.sealing import MEMBER, SLOT, UPDATE, key_owner, unseal
 from resolvers.circles.views import CircleView, MemberView, SlotView, UpdateView, circle_view_of_row
+from resolvers.input_rules import parse_id
 from resolvers.request import CareContext
 
 RotaKey = tuple[uuid.UUID, dt.date, dt.date | None]

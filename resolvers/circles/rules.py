@@ -7,21 +7,18 @@ anything is written.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import strawberry
 
 from models.errors import BadUserInput, Forbidden, InvalidTransition
+from resolvers import input_rules
 from resolvers.enums import CareEnum
 
 MAX_MEMBERS = 8  # the facilitator is not counted
 FOCUS_MAX = 200
 UPDATE_MAX = 2_000
-NAME_MAX = 60
 RHYTHM_MAX = 200
 TASK_MAX = 200
-NEIGHBORHOOD_MAX = 64  # the width of the neighborhood column
-CODE_MAX = 128  # longer input cannot be one of our codes
 UPDATES_FIRST_MAX = 100
 ROTA_AHEAD_DAYS = 366  # how far ahead a rota slot may be planned
 
@@ -91,52 +88,26 @@ def check_form(role: Role, *, coordinates: bool, from_hold: bool) -> None:
             raise BadUserInput("A circle formed from a care hold is formed as its facilitator.")
 
 
-# ------------------------------------------------------------------ input
-def text(raw: str, field: str, limit: int) -> str:
-    """Member-written text, trimmed: not blank, at most ``limit`` characters, no NUL."""
-    value = raw.strip()
-    if not value:
-        raise BadUserInput(f"{field} must not be empty.")
-    if len(value) > limit:
-        raise BadUserInput(f"{field} must be at most {limit} characters.")
-    if "\x00" in value:
-        raise BadUserInput(f"{field} must not contain NUL characters.")
-    return value
-
-
-def neighborhood(raw: str) -> str:
-    if not raw or len(raw) > NEIGHBORHOOD_MAX:
-        raise BadUserInput(f"neighborhood must be 1 to {NEIGHBORHOOD_MAX} characters.")
-    if any(c.isspace() or not c.isprintable() for c in raw):
-        raise BadUserInput("neighborhood must not contain spaces or control characters.")
-    return raw
-
-
+# ------------------------------------------------------------------ input (input_rules)
 def focus(raw: str) -> str:
-    return text(raw, "focus", FOCUS_MAX)
-
-
-def display_name(raw: str) -> str:
-    return text(raw, "displayName", NAME_MAX)
+    return input_rules.text(raw, "focus", FOCUS_MAX)
 
 
 def update_body(raw: str) -> str:
-    return text(raw, "body", UPDATE_MAX)
+    return input_rules.text(raw, "body", UPDATE_MAX)
 
 
 def task(raw: str) -> str:
-    return text(raw, "task", TASK_MAX)
+    return input_rules.text(raw, "task", TASK_MAX)
 
 
 def rhythm(raw: str | None) -> str | None:
     """None clears the rhythm; an empty string is a mistake, not a way to clear it."""
-    return None if raw is None else text(raw, "rhythm", RHYTHM_MAX)
+    return input_rules.optional_text(raw, "rhythm", RHYTHM_MAX)
 
 
 def updates_first(first: int) -> int:
-    if not 1 <= first <= UPDATES_FIRST_MAX:
-        raise BadUserInput(f"first must be between 1 and {UPDATES_FIRST_MAX}.")
-    return first
+    return input_rules.first(first, UPDATES_FIRST_MAX)
 
 
 def slot_day(on: dt.date, today: dt.date) -> dt.date:
@@ -155,19 +126,3 @@ def rota_range(
     if end is not None and end < first:
         raise BadUserInput("to must not be before from.")
     return first, end
-
-
-def parse_id(raw: str) -> uuid.UUID | None:
-    """An object id, or None for anything that is not one (answered like an unknown id)."""
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError:
-        return None
-
-
-def code(raw: str) -> str | None:
-    """Input that may be one of our codes, or None (answered like an unknown code)."""
-    value = raw.strip()
-    if not value or len(value) > CODE_MAX:
-        return None
-    return value

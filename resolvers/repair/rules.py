@@ -116,22 +116,24 @@ def resume(state: ThreadState, role: Role) -> ThreadState:
 
 
 def check_close(state: ThreadState, role: Role, closure: Closure, route: Route | None) -> None:
-    """The facilitator closes any time, any way; the harmed party withdraws any time and
-    completes only from PATH_FORWARD; the responsible party cannot close."""
+    """Who closes how. A thread is COMPLETED only from PATH_FORWARD, whoever closes it, the
+    facilitator included: completing one the harmed party has not led there is the pressure
+    the repair path forbids. The facilitator withdraws or escalates at any time; the harmed
+    party withdraws at any time; the responsible party cannot close."""
     if closure is Closure.ESCALATED and route is None:
         raise BadUserInput("ESCALATED needs a route.")
     if closure is not Closure.ESCALATED and route is not None:
         raise BadUserInput("A route is given only with ESCALATED.")
+    if not may_close(role, closure):
+        raise Forbidden("Your role cannot close the thread this way.")
+    if closure is Closure.COMPLETED and state.stage is not Stage.PATH_FORWARD:
+        raise InvalidTransition("A thread is completed only from PATH_FORWARD.")
+
+
+def may_close(role: Role, closure: Closure) -> bool:
     if role is Role.FACILITATOR:
-        return
-    if role is Role.HARMED_PARTY:
-        if closure is Closure.WITHDRAWN:
-            return
-        if closure is Closure.COMPLETED:
-            if state.stage is not Stage.PATH_FORWARD:
-                raise InvalidTransition("A thread is completed only from PATH_FORWARD.")
-            return
-    raise Forbidden("Your role cannot close the thread this way.")
+        return True
+    return role is Role.HARMED_PARTY and closure is not Closure.ESCALATED
 
 
 def check_invite(role: Role, taken: Collection[Role]) -> None:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from models import aggregate_store
-from models.errors import InvalidTransition, InviteInvalid, NotFound
+from models.errors import InvalidTransition, NotFound
 from models.repair import RepairEntry, RepairInvite, RepairParty, RepairThread
 from models.sealing import Sealer
-from resolvers import care_input, one_time_codes
+from resolvers import input_rules, one_time_codes
 from resolvers.aggregates import events
 from resolvers.repair import rules
 from resolvers.repair.rules import Closure, Role, Route, Stage, ThreadState
@@ -49,6 +49,9 @@ class ClosedFacts:
     resources: list[ResourceFacts]
 
 
+ENTRY_BODY_MAX = 4_000
+
+
 async def _seal_name(sealer: Sealer, thread_id: uuid.UUID, party_id: uuid.UUID, name: str) -> bytes:
     return await sealer.seal(thread_owner(thread_id), name_aad(party_id), name)
 
@@ -68,8 +71,8 @@ async def _facilitator_action(ctx: CareContext, thread: RepairThread, role: Role
 async def open_repair_thread(
     ctx: CareContext, neighborhood: str, my_role: Role, display_name: str
 ) -> ThreadFacts:
-    nbh = care_input.neighborhood(neighborhood)
-    name = care_input.text(display_name, "displayName", care_input.DISPLAY_NAME_MAX)
+    nbh = input_rules.neighborhood(neighborhood)
+    name = input_rules.display_name(display_name)
     if my_role is Role.FACILITATOR:
         require_coordinator(ctx.viewer, nbh)
     me = subject(ctx.viewer)
@@ -100,42 +103,35 @@ async def create_repair_invite(ctx: CareContext, thread_id: str, role: Role) -> 
         for r in await RepairParty.filter(thread_id=thread.id).values_list("role", flat=True)
     }
     rules.check_invite(role, taken)
-    code, hashed = one_time_codes.new_code()
-    expires = one_time_codes.expires_on(ctx.clock.today())
+    issued = one_time_codes.issue(ctx.clock.today())
     async with in_transaction("default"):
         await RepairInvite.filter(thread_id=thread.id, role=role.value).delete()
         await RepairInvite.create(
-            code_hash=hashed, thread_id=thread.id, role=role.value, expires_on=expires
+            code_hash=issued.hashed,
+            thread_id=thread.id,
+            role=role.value,
+            expires_on=issued.expires_on,
         )
         await _facilitator_action(ctx, thread, my_role)
-    return InviteFacts(code=code, role=role, expires_on=expires)
+    return InviteFacts(code=issued.code, role=role, expires_on=issued.expires_on)
 
 
 async def join_repair_thread(ctx: CareContext, code: str, display_name: str) -> ThreadFacts:
-    name = care_input.text(display_name, "displayName", care_input.DISPLAY_NAME_MAX)
+    name = input_rules.display_name(display_name)
     me = subject(ctx.viewer)
-    today = ctx.clock.today()
-    hashed = one_time_codes.hash_of(code)
-    await RepairInvite.filter(expires_on__lte=today).delete()  # spent by time: forget them
-    async with in_transaction("default"):
-        invite = None
-        if hashed is not None:
-            # One query (a join) whatever the code: an unknown code and a code this caller
-            # cannot use take the same path and answer alike.
-            invite = await RepairInvite.filter(code_hash=hashed).select_related("thread").first()
-        if invite is None:
-            raise InviteInvalid()
-        thread, role = invite.thread, Role(invite.role)
-        # Refusals from here on leave the code unspent: its rightful holder can still use it.
+
+    async def may_use(invite: RepairInvite) -> bool:
+        """A facilitator code serves only a coordinator of the thread's neighbourhood, and a
+        code for a role someone has taken meanwhile serves nobody."""
+        role, thread = Role(invite.role), invite.thread
         if role is Role.FACILITATOR and not ctx.viewer.coordinates(thread.neighborhood):
-            raise InviteInvalid()
-        taken = await RepairParty.filter(thread_id=thread.id, role=role.value).exists()
-        if taken or not one_time_codes.usable(invite.expires_on, today):
-            raise InviteInvalid()
+            return False
+        return not await RepairParty.filter(thread_id=thread.id, role=role.value).exists()
+
+    async def use(invite: RepairInvite) -> tuple[RepairThread, Role]:
+        thread, role = invite.thread, Role(invite.role)
         if await RepairParty.filter(thread_id=thread.id, member=me).exists():
             raise InvalidTransition("You are already part of this thread.")
-        if not await RepairInvite.filter(code_hash=hashed).delete():
-            raise InviteInvalid()
         party_id = uuid.uuid4()
         await RepairParty.create(
             id=party_id,
@@ -145,11 +141,16 @@ async def join_repair_thread(ctx: CareContext, code: str, display_name: str) -> 
             name_sealed=await _seal_name(ctx.sealer, thread.id, party_id, name),
         )
         await _facilitator_action(ctx, thread, role)
+        return thread, role
+
+    thread, role = await one_time_codes.redeem(
+        RepairInvite, code, ctx.clock.today(), related="thread", may_use=may_use, use=use
+    )
     return await thread_facts(ctx, thread, role)
 
 
 async def add_repair_entry(ctx: CareContext, thread_id: str, body: str) -> EntryFacts:
-    text = care_input.text(body, "body", care_input.ENTRY_BODY_MAX)
+    text = input_rules.text(body, "body", ENTRY_BODY_MAX)
     thread, role = await find_mine(ctx, thread_id)
     rules.check_add_entry(_state(thread))
     today = ctx.clock.today()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from models.errors import NotFound
 from models.repair import RepairEntry, RepairInvite, RepairParty, RepairThread
 from models.sealing import owner_of, row_aad
-from resolvers import care_input
+from resolvers import input_rules
 from resolvers.repair.rules import ROLE_ORDER, Role, Stage
 from resolvers.request import CareContext, subject
 
@@ -68,7 +68,7 @@ def body_aad(entry_id: uuid.UUID | str) -> bytes:
 
 async def find_mine(ctx: CareContext, thread_id: str) -> tuple[RepairThread, Role]:
     """The thread and the caller's role in it; NOT_FOUND for anyone who is no party."""
-    parsed = care_input.parse_id(thread_id)
+    parsed = input_rules.parse_id(thread_id)
     party = None
     if parsed is not None:
         party = await RepairParty.get_or_none(

@@ -10,11 +10,10 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from models.errors import BadUserInput
 from models.sealing import SealError, owner_of, row_aad
 from models.support import PeerPost
+from resolvers import input_rules
 from resolvers.request import CareContext
-from resolvers.text_rules import require_text
 
 POST_TTL_DAYS = 30
 MAX_BODY = 2000
@@ -55,7 +54,7 @@ async def _create(ctx: CareContext, body: str, author: str | None) -> PeerPostFa
 
 
 async def post(ctx: CareContext, body: str) -> PeerPostFacts:
-    text = require_text(body, field="body", max_chars=MAX_BODY)
+    text = input_rules.text(body, "body", MAX_BODY)
     return await _create(ctx, text, ctx.viewer.subject)
 
 
@@ -64,8 +63,7 @@ async def post_anonymously(ctx: CareContext, body: str) -> PeerPostFacts:
 
 
 async def channel(ctx: CareContext, first: int) -> list[PeerPostFacts]:
-    if not 1 <= first <= MAX_FIRST:
-        raise BadUserInput(f"first must be between 1 and {MAX_FIRST}.")
+    input_rules.first(first, MAX_FIRST)
     today = ctx.clock.today()
     await purge_expired(ctx, today)
     rows = (

@@ -9,7 +9,10 @@ from pathlib import Path
 
 from tortoise.transactions import in_transaction
 
+from models.errors import BadUserInput
 from models.support import CareResource
+from resolvers import input_rules
+from resolvers.support import resources
 from resolvers.support.resources_lookup import ResourceKind
 
 DEFAULT_FILE = Path(__file__).resolve().parents[2] / "models" / "data" / "resources.default.json"
@@ -43,19 +46,34 @@ def parse_resource_file(text: str, *, source: str = "resources file") -> list[Se
             raise ResourceFileError(f"{source}: entry {i} is not an object")
         name, kind, contact = item.get("name"), item.get("kind"), item.get("contact")
         description = item.get("description")
-        if not isinstance(name, str) or not name.strip() or len(name) > 200:
-            raise ResourceFileError(f"{source}: entry {i} needs a name (1-200 characters)")
+        name = _text(name, "name", resources.NAME_MAX, f"{source}: entry {i}")
         if kind not in RESOURCE_KINDS:
             raise ResourceFileError(
                 f"{source}: entry {i} ({name}) has kind {kind!r}; use one of "
                 + ", ".join(RESOURCE_KINDS)
             )
-        if not isinstance(contact, str) or not contact.strip() or len(contact) > 500:
-            raise ResourceFileError(f"{source}: entry {i} ({name}) needs a contact")
+        where = f"{source}: entry {i} ({name})"
+        contact = _text(contact, "contact", resources.CONTACT_MAX, where)
         if description is not None and not isinstance(description, str):
-            raise ResourceFileError(f"{source}: entry {i} ({name}) description must be text")
-        entries.append(SeedEntry(name.strip(), ResourceKind(kind), contact.strip(), description))
+            raise ResourceFileError(f"{where} description must be text")
+        try:
+            description = input_rules.optional_text(
+                description, "description", resources.DESCRIPTION_MAX, blank_is_none=True
+            )
+        except BadUserInput as exc:
+            raise ResourceFileError(f"{where}: {exc}") from exc
+        entries.append(SeedEntry(name, ResourceKind(kind), contact, description))
     return entries
+
+
+def _text(value: object, field: str, limit: int, where: str) -> str:
+    """The API's own rule for the field (resolvers/input_rules.py), said as a file error."""
+    if not isinstance(value, str):
+        raise ResourceFileError(f"{where} needs a {field}")
+    try:
+        return input_rules.text(value, field, limit)
+    except BadUserInput as exc:
+        raise ResourceFileError(f"{where} needs a {field}: {exc}") from exc
 
 
 def placeholders(entries: list[SeedEntry]) -> list[str]:

@@ -15,7 +15,7 @@ from tortoise.expressions import Q
 from auth.viewer import ALL_NEIGHBORHOODS
 from models.errors import Forbidden, NotFound
 from models.support import CareResource
-from resolvers import care_input
+from resolvers import input_rules
 from resolvers.request import CareContext
 from resolvers.support.resources_lookup import (
     FIELDS,
@@ -41,19 +41,15 @@ class ResourceDraft:
 
 def clean_draft(draft: ResourceDraft) -> ResourceDraft:
     """BAD_USER_INPUT for empty or oversized fields, before anything is written."""
-    description = draft.description
-    if description is not None:
-        description = description.strip() or None
-        if description is not None:
-            # Length and NUL (PostgreSQL refuses NUL in text: found by the fuzzing run).
-            description = care_input.text(description, "description", DESCRIPTION_MAX)
     return ResourceDraft(
-        name=care_input.text(draft.name, "name", NAME_MAX),
+        name=input_rules.text(draft.name, "name", NAME_MAX),
         kind=draft.kind,
-        contact=care_input.text(draft.contact, "contact", CONTACT_MAX),
-        description=description,
+        contact=input_rules.text(draft.contact, "contact", CONTACT_MAX),
+        description=input_rules.optional_text(
+            draft.description, "description", DESCRIPTION_MAX, blank_is_none=True
+        ),
         neighborhood=(
-            None if draft.neighborhood is None else care_input.neighborhood(draft.neighborhood)
+            None if draft.neighborhood is None else input_rules.neighborhood(draft.neighborhood)
         ),
     )
 
@@ -62,7 +58,7 @@ async def directory(neighborhood: str | None) -> list[ResourceFacts]:
     """The neighbourhood's own entries first, then global ones; global only for None."""
     where = Q(neighborhood__isnull=True)
     if neighborhood is not None:
-        where = where | Q(neighborhood=care_input.neighborhood(neighborhood))
+        where = where | Q(neighborhood=input_rules.neighborhood(neighborhood))
     rows = await CareResource.filter(where).order_by("name").values(*FIELDS)
     return local_first([to_facts(r) for r in rows])
 
@@ -93,7 +89,7 @@ def _managed_by(ctx: CareContext) -> Q:
 
 
 async def remove(ctx: CareContext, resource_id: str) -> bool:
-    rid = care_input.parse_id(resource_id)
+    rid = input_rules.parse_id(resource_id)
     if rid is None:
         raise NotFound()
     deleted = await CareResource.filter(_managed_by(ctx), id=rid).delete()
