@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 ROUNDING_BASE = 5
+RATE_DIGITS = 4  # rates, like the Gini and shares a release stores (resolvers/releases.py DIGITS)
 ROUNDING_KEY_INFO = b"cip/aggregate-rounding/v1"
 
 
@@ -77,7 +78,7 @@ def show_rate(
         return None
     if numerator.value is None or not denominator.value:
         return None
-    return min(1.0, numerator.value / denominator.value)
+    return round(min(1.0, numerator.value / denominator.value), RATE_DIGITS)
 
 
 @runtime_checkable

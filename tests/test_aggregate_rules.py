@@ -54,6 +54,8 @@ def test_rates_with_small_denominators() -> None:
     assert rate(0, 5) == 0.0
     assert rate(5, 5) == 1.0
     assert rate(5, 8) == 0.625
+    assert rate(7, 9) == 0.7778  # four digits, like the Gini: not 0.7777777777777778
+    assert rate(5, 11) == 0.4545
     assert rate(9, 7) == 1.0  # a numerator can count needs opened before the window
     assert rate(0, 10, AI_CELLS) is None  # below the AI floor
     ai = rate(11, 22, AI_CELLS)

@@ -176,7 +176,7 @@ def test_rates_with_small_denominators(server: LiveServer, nbh: str, sub: str) -
     closed = got["repairThreadsClosed"]
     assert closed == {"numerator": count(5), "denominator": count(8), "rate": 0.625}
     wider = view(server, nbh, token, 90)["repairThreadsClosed"]
-    assert wider["denominator"] == count(11) and wider["rate"] == pytest.approx(5 / 11)
+    assert wider["denominator"] == count(11) and wider["rate"] == 0.4545  # 5 / 11 to 4 digits
 
 
 # ------------------------------------------------------------------ care load
