@@ -27,6 +27,10 @@ class SupportAsk:
     expires_on: dt.date = strawberry.field(description="The day the ask and its note are deleted.")
     mine: bool
 
+    @strawberry.field(description="Days since askedOn, by the service's clock.")
+    def days_open(self, info: Info[CareContext, None]) -> int:
+        return asks.days_open(self.asked_on, info.context.clock.today())
+
     @classmethod
     def from_facts(cls, facts: AskFacts) -> SupportAsk:
         return cls(
