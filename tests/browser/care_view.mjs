@@ -1,0 +1,123 @@
+// Headless Chromium opens the Care view plugin in the subgraph's GraphiQL page, first with a
+// coordinator's token, then with a member's, and reports what each saw, every request the
+// page made and where it saved its screenshots. Run by tests/browser/test_care_view_browser.py:
+//   node care_view.mjs BASE_URL COORDINATOR_TOKEN MEMBER_TOKEN NEIGHBOURHOOD OUT_DIR
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const [baseUrl, coordinatorToken, memberToken, neighbourhood, outDir] = process.argv.slice(2);
+const executablePath = process.env.CIP_CHROMIUM || "/usr/bin/chromium";
+const profile = mkdtempSync(join(tmpdir(), "cip-chromium-"));
+const requests = [];
+const HEADERS_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden)";
+const OPEN = 'button[aria-label="Show Care view"]';
+
+async function setEditor(page, selector, text) {
+  await page.click(`${selector} .CodeMirror-scroll`);
+  await page.keyboard.press("Control+A");
+  await page.keyboard.insertText(text);
+  const value = await page.$eval(`${selector} .CodeMirror`, (el) => el.CodeMirror.getValue());
+  if (value !== text) throw new Error(`editor ${selector} holds ${JSON.stringify(value)}`);
+}
+
+async function openPage(page, token) {
+  await page.goto(`${baseUrl}/graphql`, { waitUntil: "networkidle" });
+  await page.waitForSelector(".graphiql-execute-button");
+  await setEditor(page, HEADERS_EDITOR, JSON.stringify({ Authorization: `Bearer ${token}` }));
+  // Opened from the keyboard: the sidebar button takes focus and Enter opens the panel.
+  // (GraphiQL remembers the open panel across pages of the same profile.)
+  if (!(await page.$(".cip-care-view"))) {
+    await page.focus(OPEN);
+    await page.keyboard.press("Enter");
+  }
+  await page.waitForSelector(".cip-care-view");
+}
+
+async function coordinatorView(page, shot) {
+  await openPage(page, coordinatorToken);
+  const section = `.cip-nbh[data-neighborhood="${neighbourhood}"]`;
+  await page.waitForSelector(`${section} .cip-card`);
+  await page.waitForSelector(".cip-wellbeing, #cip-wellbeing");
+  const seen = await page.$eval(section, (el) => ({
+    asOf: el.querySelector(".cip-asof").textContent,
+    cards: [...el.querySelectorAll(".cip-card")].map((card) => ({
+      field: card.dataset.field,
+      label: card.querySelector(".cip-card-label").textContent,
+      value: card.querySelector(".cip-card-value").textContent,
+      note: card.querySelector(".cip-card-note")?.textContent ?? null,
+    })),
+    weeks: [...el.querySelectorAll("svg.cip-chart g.cip-week")].map((g) => g.dataset.week),
+    mine: el.querySelector(".cip-mine").textContent,
+    own: [...el.querySelectorAll(".cip-own li")].map((li) => li.textContent),
+    bands: el.querySelectorAll(".cip-band").length,
+  }));
+  seen.blurred = await page.$eval(".cip-blur", (el) => el.textContent);
+  seen.wellbeing = await page.$eval(".cip-care-view", (el) => {
+    const form = el.querySelector(".cip-wellbeing");
+    return form ? [...form.querySelectorAll("legend")].map((l) => l.textContent) : [];
+  });
+  seen.peerChannel = await page.$$eval("#cip-peers", (els) => els.length);
+  // Every control in the panel can be reached with Tab.
+  seen.focusable = await page.$$eval(
+    ".cip-care-view button, .cip-care-view input, .cip-care-view select, .cip-care-view textarea, .cip-care-view summary",
+    (els) => els.filter((el) => el.tabIndex >= 0).length
+  );
+  await page.screenshot({ path: shot });
+  seen.screenshot = shot;
+  return seen;
+}
+
+async function memberView(page) {
+  await openPage(page, memberToken);
+  await page.waitForSelector(".cip-only");
+  return page.$eval(".cip-care-view", (el) => ({
+    text: el.textContent,
+    cards: el.querySelectorAll(".cip-card").length,
+    charts: el.querySelectorAll("svg.cip-chart").length,
+  }));
+}
+
+const browser = await chromium.launchPersistentContext(profile, {
+  executablePath,
+  headless: true,
+  viewport: { width: 1280, height: 900 },
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+try {
+  browser.on("request", (r) => requests.push(r.url()));
+  const page = browser.pages()[0] || (await browser.newPage());
+  const coordinator = await coordinatorView(page, join(outDir, "care-view.png"));
+
+  // 200% zoom: half the CSS width at twice the pixel density. The panel must not need a
+  // sideways scroll bar.
+  const zoomed = await browser.newPage();
+  await zoomed.setViewportSize({ width: 640, height: 900 });
+  await zoomed.evaluate(() => {}); // page exists before the zoom below
+  const cdp = await browser.newCDPSession(zoomed);
+  await cdp.send("Emulation.setDeviceMetricsOverride", {
+    width: 640,
+    height: 900,
+    deviceScaleFactor: 2,
+    mobile: false,
+  });
+  const atZoom = await coordinatorView(zoomed, join(outDir, "care-view-200.png"));
+  const overflow = await zoomed.$eval(".graphiql-plugin", (el) => el.scrollWidth - el.clientWidth);
+
+  const member = await memberView(await browser.newPage());
+  process.stdout.write(
+    JSON.stringify({ coordinator, atZoom: { weeks: atZoom.weeks.length, overflow, screenshot: atZoom.screenshot }, member, requests }) + "\n"
+  );
+} finally {
+  await browser.close();
+  rmSync(profile, { recursive: true, force: true });
+}
