@@ -2,14 +2,11 @@
 // coordinator's token, then with a member's, and reports what each saw, every request the
 // page made and where it saved its screenshots. Run by tests/browser/test_care_view_browser.py:
 //   node care_view.mjs BASE_URL COORDINATOR_TOKEN MEMBER_TOKEN NEIGHBOURHOOD OUT_DIR
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
 const [baseUrl, coordinatorToken, memberToken, neighbourhood, outDir] = process.argv.slice(2);
 const executablePath = process.env.CIP_CHROMIUM || "/usr/bin/chromium";
-const profile = mkdtempSync(join(tmpdir(), "cip-chromium-"));
 const requests = [];
 const HEADERS_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden)";
 const OPEN = 'button[aria-label="Show Care view"]';
@@ -27,7 +24,7 @@ async function openPage(page, token) {
   await page.waitForSelector(".graphiql-execute-button");
   await setEditor(page, HEADERS_EDITOR, JSON.stringify({ Authorization: `Bearer ${token}` }));
   // Opened from the keyboard: the sidebar button takes focus and Enter opens the panel.
-  // (GraphiQL remembers the open panel across pages of the same profile.)
+  // (GraphiQL would remember an open panel in localStorage; each context starts empty.)
   if (!(await page.$(".cip-care-view"))) {
     await page.focus(OPEN);
     await page.keyboard.press("Enter");
@@ -66,6 +63,10 @@ async function coordinatorView(page, shot) {
   );
   await page.screenshot({ path: shot });
   seen.screenshot = shot;
+  // And the chart and the care load, further down the panel.
+  await page.$eval(`${section} svg.cip-chart`, (el) => el.scrollIntoView({ block: "start" }));
+  seen.chartShot = shot.replace(/\.png$/, "-chart.png");
+  await page.screenshot({ path: seen.chartShot });
   return seen;
 }
 
@@ -79,10 +80,9 @@ async function memberView(page) {
   }));
 }
 
-const browser = await chromium.launchPersistentContext(profile, {
+const browser = await chromium.launch({
   executablePath,
   headless: true,
-  viewport: { width: 1280, height: 900 },
   args: [
     "--no-sandbox",
     "--disable-gpu",
@@ -93,31 +93,32 @@ const browser = await chromium.launchPersistentContext(profile, {
     "--disable-sync",
   ],
 });
+
+async function newPage(options) {
+  const context = await browser.newContext(options);
+  context.on("request", (r) => requests.push(r.url()));
+  return context.newPage();
+}
+
 try {
-  browser.on("request", (r) => requests.push(r.url()));
-  const page = browser.pages()[0] || (await browser.newPage());
+  const page = await newPage({ viewport: { width: 1280, height: 900 } });
   const coordinator = await coordinatorView(page, join(outDir, "care-view.png"));
 
-  // 200% zoom: half the CSS width at twice the pixel density. The panel must not need a
-  // sideways scroll bar.
-  const zoomed = await browser.newPage();
-  await zoomed.setViewportSize({ width: 640, height: 900 });
-  await zoomed.evaluate(() => {}); // page exists before the zoom below
-  const cdp = await browser.newCDPSession(zoomed);
-  await cdp.send("Emulation.setDeviceMetricsOverride", {
-    width: 640,
-    height: 900,
-    deviceScaleFactor: 2,
-    mobile: false,
-  });
+  // 200% zoom of the same window: half the CSS width at twice the pixel density. The panel
+  // must not need a sideways scroll bar.
+  const zoomed = await newPage({ viewport: { width: 640, height: 450 }, deviceScaleFactor: 2 });
   const atZoom = await coordinatorView(zoomed, join(outDir, "care-view-200.png"));
   const overflow = await zoomed.$eval(".graphiql-plugin", (el) => el.scrollWidth - el.clientWidth);
 
-  const member = await memberView(await browser.newPage());
+  const member = await memberView(await newPage({ viewport: { width: 1280, height: 900 } }));
   process.stdout.write(
-    JSON.stringify({ coordinator, atZoom: { weeks: atZoom.weeks.length, overflow, screenshot: atZoom.screenshot }, member, requests }) + "\n"
+    JSON.stringify({
+      coordinator,
+      atZoom: { weeks: atZoom.weeks.length, overflow, screenshot: atZoom.screenshot },
+      member,
+      requests,
+    }) + "\n"
   );
 } finally {
   await browser.close();
-  rmSync(profile, { recursive: true, force: true });
 }

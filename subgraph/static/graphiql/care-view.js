@@ -264,10 +264,34 @@
     return h("ul", { className: "cip-cards", "aria-label": "The release in figures" }, cards);
   }
 
-  var CHART = { width: 640, height: 260, left: 36, right: 8, top: 12, bottom: 40 };
+  // The chart is drawn at the width it is shown at (one SVG unit is one CSS pixel), so its
+  // labels keep the page's text size in a narrow panel and at 200% zoom.
+  var CHART = { height: 240, left: 36, right: 8, top: 12, bottom: 40, label: 48 };
+
+  function useWidth(ref, fallback) {
+    var state = React.useState(fallback);
+    React.useEffect(function () {
+      var el = ref.current;
+      if (!el) return undefined;
+      function measure() {
+        var w = Math.round(el.getBoundingClientRect().width);
+        if (w > 0) state[1](w);
+      }
+      measure();
+      if (typeof ResizeObserver === "undefined") return undefined;
+      var observer = new ResizeObserver(measure);
+      observer.observe(el);
+      return function () {
+        observer.disconnect();
+      };
+    }, []);
+    return state[0];
+  }
 
   function Chart(props) {
     var weeks = props.weeks;
+    var figure = React.useRef(null);
+    var width = Math.max(useWidth(figure, 480), 160);
     var shown = function (cell) {
       return cell && !cell.suppressed && cell.value !== null ? cell.value : null;
     };
@@ -278,10 +302,12 @@
         if (v !== null && v > max) max = v;
       });
     });
-    var plotW = CHART.width - CHART.left - CHART.right;
+    var plotW = width - CHART.left - CHART.right;
     var plotH = CHART.height - CHART.top - CHART.bottom;
     var slot = plotW / Math.max(weeks.length, 1);
-    var bar = Math.max(4, (slot - 8) / 3);
+    var gap = slot > 24 ? 6 : 2;
+    var bar = Math.max(1, (slot - gap) / 3);
+    var stride = Math.max(1, Math.ceil(CHART.label / slot)); // every stride-th week is labelled
     var y = function (v) {
       return CHART.top + plotH - (v / max) * plotH;
     };
@@ -292,7 +318,7 @@
       ["circlesFormed", "cip-bar-formed", "circles formed"],
     ];
     var groups = weeks.map(function (w, i) {
-      var x0 = CHART.left + i * slot + 4;
+      var x0 = CHART.left + i * slot + gap / 2;
       var words = series
         .map(function (s) {
           var v = shown(w[s[0]]);
@@ -327,14 +353,15 @@
         { key: w.weekStarting, className: "cip-week", "data-week": w.weekStarting },
         h("title", null, "Week of " + shortDate(w.weekStarting) + ": " + words),
         marks,
-        i % 2 === 0 || weeks.length <= 6
+        (weeks.length - 1 - i) % stride === 0
           ? h(
               "text",
               {
                 className: "cip-axis-label",
-                x: x0 + (slot - 8) / 2,
+                // The newest week's label ends at its bar, so it is never cut off on the right.
+                x: i === weeks.length - 1 ? x0 + slot - gap : x0 + (slot - gap) / 2,
                 y: CHART.height - CHART.bottom + 18,
-                textAnchor: "middle",
+                textAnchor: i === weeks.length - 1 ? "end" : "middle",
               },
               shortDate(w.weekStarting)
             )
@@ -347,12 +374,14 @@
       " weeks: active circles, open holds and circles formed each week. The table below has the same figures.";
     return h(
       "figure",
-      { className: "cip-figure" },
+      { className: "cip-figure", ref: figure },
       h(
         "svg",
         {
           className: "cip-chart",
-          viewBox: "0 0 " + CHART.width + " " + CHART.height,
+          viewBox: "0 0 " + width + " " + CHART.height,
+          width: width,
+          height: CHART.height,
           role: "img",
           "aria-label": label,
           focusable: "false",
@@ -364,7 +393,7 @@
             h("line", {
               className: "cip-grid",
               x1: CHART.left,
-              x2: CHART.width - CHART.right,
+              x2: width - CHART.right,
               y1: y(t),
               y2: y(t),
             }),
