@@ -8,6 +8,7 @@ import { chromium } from "playwright-core";
 const [baseUrl, coordinatorToken, memberToken, neighbourhood, outDir] = process.argv.slice(2);
 const executablePath = process.env.CIP_CHROMIUM || "/usr/bin/chromium";
 const requests = [];
+const problems = [];
 const HEADERS_EDITOR = ".graphiql-editor-tool .graphiql-editor:not(.hidden)";
 const OPEN = 'button[aria-label="Show Care view"]';
 
@@ -97,7 +98,11 @@ const browser = await chromium.launch({
 async function newPage(options) {
   const context = await browser.newContext(options);
   context.on("request", (r) => requests.push(r.url()));
-  return context.newPage();
+  const page = await context.newPage();
+  // Script errors and console errors (a Content-Security-Policy refusal is one).
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`));
+  return page;
 }
 
 try {
@@ -117,6 +122,7 @@ try {
       atZoom: { weeks: atZoom.weeks.length, overflow, screenshot: atZoom.screenshot },
       member,
       requests,
+      problems,
     }) + "\n"
   );
 } finally {

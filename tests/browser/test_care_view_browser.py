@@ -10,6 +10,7 @@ test's temporary folder and must be real pictures (a blank page fails on size).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -25,6 +26,7 @@ import pytest
 from subgraph.demo import NEIGHBORHOOD, demo_calls
 from subgraph.settings import load_settings
 from tests.browser.test_graphiql_browser import CHROMIUM, HERE, _missing
+from tests.jwks import AUDIENCE, ISSUER, jwks_for, make_keys, sign
 from tests.served import serving
 from tests.test_cli import clean_env, run_cip
 
@@ -74,35 +76,26 @@ def _expected_card(field: str, cell: dict[str, Any]) -> tuple[str, str | None]:
     return _percent(cell["rate"]), f"{num['value']} of {den['value']}"
 
 
-def test_care_view_in_chromium(tmp_path: Path) -> None:
+def _browse(
+    env: dict[str, str], coordinator: str, member: str, neighbourhood: str, shots: Path
+) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """Serve `env`, ask the API what the view should show, then let Chromium look."""
     missing = _missing()
     if missing:
         if os.environ.get("CI"):
             pytest.fail(missing)
         pytest.skip(missing)
-    env = clean_env(tmp_path, CIP_TODAY=TODAY)
-    seeded = run_cip("demo", env=env)
-    assert seeded.returncode == 0, seeded.stderr
-    (_, member_token, _), (_, coordinator_token, _), _ = demo_calls(load_settings(env))
-    shots = tmp_path / "shots"
     shots.mkdir()
     with serving(env) as base:
         answer = httpx.post(
             f"{base}/graphql",
-            json={"query": QUERY, "variables": {"n": NEIGHBORHOOD}},
-            headers={"Authorization": f"Bearer {coordinator_token}"},
+            json={"query": QUERY, "variables": {"n": neighbourhood}},
+            headers={"Authorization": f"Bearer {coordinator}"},
             timeout=30,
         ).json()
         proc = subprocess.run(
-            [
-                "node",
-                str(HERE / "care_view.mjs"),
-                base,
-                coordinator_token,
-                member_token,
-                NEIGHBORHOOD,
-                str(shots),
-            ],
+            ["node", str(HERE / "care_view.mjs"), base, coordinator, member, neighbourhood]
+            + [str(shots)],
             capture_output=True,
             text=True,
             timeout=180,
@@ -110,10 +103,12 @@ def test_care_view_in_chromium(tmp_path: Path) -> None:
         )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "errors" not in answer, answer
-    seen = json.loads(proc.stdout.strip().splitlines()[-1])
-    view, data = seen["coordinator"], answer["data"]
-    release = data["careCoordinationView"]
+    return json.loads(proc.stdout.strip().splitlines()[-1]), answer["data"], base
 
+
+def _check_cards_chart_and_member(seen: dict[str, Any], data: dict[str, Any], base: str) -> None:
+    view = seen["coordinator"]
+    release = data["careCoordinationView"]
     # Every card says the number the API answers, in words for a suppressed one.
     cards = {card["field"]: card for card in view["cards"]}
     assert list(cards) == COUNTS + RATES
@@ -122,17 +117,55 @@ def test_care_view_in_chromium(tmp_path: Path) -> None:
         assert card["value"] == value, (field, card, release[field])
         if note is not None:
             assert card["note"].startswith(note), (field, card)
-    assert any(c["value"] == SUPPRESSED for c in cards.values())  # the demo has small counts
-    assert any(c["value"].isdigit() for c in cards.values())
-    assert "As of the week ending Sunday, 1 March 2026" in view["asOf"]
-    assert release["asOf"] == "2026-03-01"
-
     # The chart: the 12 weeks careWeeks answers, oldest first.
     assert view["weeks"] == [w["weekStarting"] for w in data["careWeeks"]]
     assert len(view["weeks"]) == 12 and view["bands"] == 12
+    assert view["blurred"] == (
+        "Numbers are slightly blurred on purpose, so that no one can be picked out."
+    )
+    assert view["peerChannel"] == 1
+    assert view["focusable"] >= 3  # window, refresh, the table, the peer channel's box
+    # 200% zoom: the same 12 weeks, no sideways scrolling of the panel.
+    assert seen["atZoom"]["weeks"] == 12 and seen["atZoom"]["overflow"] <= 0
+    # A member's token: one sentence, no figure, no chart.
+    shown = seen["member"]
+    assert shown["cards"] == 0 and shown["charts"] == 0
+    assert "The care view is for coordinators" in shown["text"]
+    assert not re.search(r"\d", shown["text"]), shown["text"]
+    # No script error and nothing refused by the Content-Security-Policy.
+    assert seen["problems"] == []
+    # Requests: the subgraph only.
+    hosts = {urlsplit(u).netloc for u in seen["requests"] if not u.startswith("data:")}
+    assert hosts == {urlsplit(base).netloc}, seen["requests"]
+
+
+def _check_screenshots(shots: Path) -> None:
+    """Real pictures of the panel, not a blank page (a blank 1280x900 PNG is a few KB)."""
+    for name in ("care-view.png", "care-view-chart.png", "care-view-200.png"):
+        path = shots / name
+        assert path.is_file()
+        assert _png_size(path) == (1280, 900)  # 640x450 CSS pixels at 2x for the 200% one
+        assert path.stat().st_size > 40_000, f"{name} is {path.stat().st_size} bytes: blank?"
+
+
+def test_care_view_of_the_demo_in_chromium(tmp_path: Path) -> None:
+    env = clean_env(tmp_path, CIP_TODAY=TODAY)
+    seeded = run_cip("demo", env=env)
+    assert seeded.returncode == 0, seeded.stderr
+    (_, member, _), (_, coordinator, _), _ = demo_calls(load_settings(env))
+    shots = tmp_path / "shots"
+    seen, data, base = _browse(env, coordinator, member, NEIGHBORHOOD, shots)
+    _check_cards_chart_and_member(seen, data, base)
+    _check_screenshots(shots)
+
+    view, release = seen["coordinator"], data["careCoordinationView"]
+    cards = [card["value"] for card in view["cards"]]
+    assert SUPPRESSED in cards  # the demo has small counts
+    assert any(value.isdigit() and value != "0" for value in cards)
+    assert "As of the week ending Sunday, 1 March 2026" in view["asOf"]
+    assert release["asOf"] == "2026-03-01"
     share = release["careLoad"]["myShare"]
     assert view["mine"] == f"You carry {_percent(share)} of the coordination actions."
-
     # Own holds and open asks as sentences; the well-being check is due with its two answers.
     holds, asks = data["myCareHolds"], data["supportAsks"]
     assert len(view["own"]) == len(holds) + len(asks) > 0
@@ -143,32 +176,31 @@ def test_care_view_in_chromium(tmp_path: Path) -> None:
         "Do you have support of your own?",
         "Would a conversation with another coordinator help?",
     ]
-    assert view["peerChannel"] == 1
-    assert view["blurred"] == (
-        "Numbers are slightly blurred on purpose, so that no one can be picked out."
+
+
+def test_care_view_in_prod_with_graphiql_on(tmp_path: Path) -> None:
+    """Prod: tokens from the identity provider's keys (a JWKS file), introspection off (the
+    view needs none), an empty database: every card says 0 or "none yet"."""
+    keys = make_keys()
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps(jwks_for(keys)))
+    env = clean_env(
+        tmp_path,
+        CIP_ENV="prod",
+        CIP_GRAPHIQL="on",
+        CIP_PSEUDONYM_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
+        CIP_MASTER_KEY=base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="),
+        CIP_JWT_ISSUER=ISSUER,
+        CIP_JWT_AUDIENCE=AUDIENCE,
+        CIP_JWKS_FILE=str(jwks),
     )
-    assert view["focusable"] >= 6  # window, refresh, table, radios, text box
-
-    # 200% zoom: the same 12 weeks, no sideways scrolling of the panel.
-    assert seen["atZoom"]["weeks"] == 12 and seen["atZoom"]["overflow"] <= 0
-
-    # A member's token: one sentence, no figure, no chart.
-    shown = seen["member"]
-    assert shown["cards"] == 0 and shown["charts"] == 0
-    assert "The care view is for coordinators" in shown["text"]
-    assert not re.search(r"\d", shown["text"]), shown["text"]
-
-    # Requests: the subgraph only.
-    hosts = {urlsplit(u).netloc for u in seen["requests"] if not u.startswith("data:")}
-    assert hosts == {urlsplit(base).netloc}, seen["requests"]
-
-    # Screenshots: real pictures of the panel, not a blank page.
-    for name, at_least in (
-        ("care-view.png", (1280, 900)),
-        ("care-view-chart.png", (1280, 900)),
-        ("care-view-200.png", (1280, 900)),
-    ):
-        path = shots / name
-        assert path.is_file()
-        assert _png_size(path) == at_least
-        assert path.stat().st_size > 40_000, f"{name} is {path.stat().st_size} bytes: blank?"
+    coordinator = sign(
+        keys["ES256"], "ES256", sub="prod-coordinator", scope="cip:coordinator", nbh=["oak"]
+    )
+    member = sign(keys["RS256"], "RS256", sub="prod-member")
+    shots = tmp_path / "shots"
+    seen, data, base = _browse(env, coordinator, member, "oak", shots)
+    _check_cards_chart_and_member(seen, data, base)
+    _check_screenshots(shots)
+    assert {card["value"] for card in seen["coordinator"]["cards"]} == {"0", "none yet"}
+    assert seen["coordinator"]["own"] == []

@@ -311,7 +311,8 @@
     var y = function (v) {
       return CHART.top + plotH - (v / max) * plotH;
     };
-    var ticks = [0, Math.round(max / 2), max];
+    max = Math.ceil(max / 2) * 2; // an even top, so the middle tick is a whole number
+    var ticks = [0, max / 2, max];
     var series = [
       ["activeCircles", "cip-bar-circles", "active circles"],
       ["openHolds", "cip-bar-holds", "open holds"],
