@@ -71,6 +71,26 @@ async function coordinatorView(page, shot) {
   return seen;
 }
 
+// The well-being check's two answers and a peer post, from the keyboard: Space picks a radio
+// button, typing fills the box, Enter on a focused button submits.
+async function answerAndPost(page) {
+  await page.focus("#cip-support-yes");
+  await page.keyboard.press("Space");
+  await page.focus("#cip-peer-no");
+  await page.keyboard.press("Space");
+  await page.focus(".cip-wellbeing button[type=submit]");
+  await page.keyboard.press("Enter");
+  const thanked = await page.waitForSelector(".cip-care-view [role=status] >> text=Thank you.");
+  const answered = await thanked.textContent();
+  await page.focus("#cip-peer-draft");
+  await page.keyboard.type("Anyone free for a call on Thursday?");
+  await page.focus(".cip-peer-form button[type=submit]");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(".cip-posts li >> text=Anyone free for a call on Thursday?");
+  const posts = await page.$$eval(".cip-posts li", (els) => els.map((li) => li.textContent));
+  return { answered, posts };
+}
+
 async function memberView(page) {
   await openPage(page, memberToken);
   await page.waitForSelector(".cip-only");
@@ -108,6 +128,7 @@ async function newPage(options) {
 try {
   const page = await newPage({ viewport: { width: 1280, height: 900 } });
   const coordinator = await coordinatorView(page, join(outDir, "care-view.png"));
+  coordinator.acted = await answerAndPost(page);
 
   // 200% zoom of the same window: half the CSS width at twice the pixel density. The panel
   // must not need a sideways scroll bar.

@@ -125,6 +125,10 @@ def _check_cards_chart_and_member(seen: dict[str, Any], data: dict[str, Any], ba
     )
     assert view["peerChannel"] == 1
     assert view["focusable"] >= 3  # window, refresh, the table, the peer channel's box
+    # The well-being answers and a peer post go through from the keyboard.
+    acted = view["acted"]
+    assert acted["answered"].startswith("Thank you. How are you holding up?")
+    assert acted["posts"][0].endswith("(yours): Anyone free for a call on Thursday?")
     # 200% zoom: the same 12 weeks, no sideways scrolling of the panel.
     assert seen["atZoom"]["weeks"] == 12 and seen["atZoom"]["overflow"] <= 0
     # A member's token: one sentence, no figure, no chart.
