@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 ROUNDING_BASE = 5
-RATE_DIGITS = 4  # rates, like the Gini and shares a release stores (resolvers/releases.py DIGITS)
+RATE_DIGITS = 4  # rates, like the Gini and shares releases store (resolvers/aggregates DIGITS)
 ROUNDING_KEY_INFO = b"cip/aggregate-rounding/v1"
 
 
@@ -72,7 +72,7 @@ def show_rate(
 
     Computed from the shown (possibly rounded) parts so that it never gives away a count
     more exactly than the parts do. Capped at 1: a numerator can count needs opened just
-    before the window.
+    before the window. Rounded to RATE_DIGITS, like the Gini: a person reads it.
     """
     if numerator.suppressed or denominator.suppressed or true_denominator < cells.min_cell:
         return None

@@ -514,7 +514,7 @@
         "p",
         { key: "gini" },
         load.gini === null
-          ? "Too few coordinators acted (fewer than 3) to measure how evenly the work is shared."
+          ? "Too few coordinators acted to say how evenly the work is shared without giving away someone\u2019s count."
           : "Gini " + load.gini + ": 0 means the work is shared evenly, 1 means one person does all of it."
       )
     );
