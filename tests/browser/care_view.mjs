@@ -129,6 +129,10 @@ try {
   const page = await newPage({ viewport: { width: 1280, height: 900 } });
   const coordinator = await coordinatorView(page, join(outDir, "care-view.png"));
   coordinator.acted = await answerAndPost(page);
+  // Another window asks again: the release over 14 days.
+  await page.selectOption("#cip-window", "14");
+  await page.waitForSelector(".cip-asof >> text=over the 14 days");
+  coordinator.window14 = await page.$$eval(".cip-nbh .cip-card", (els) => els.length);
 
   // 200% zoom of the same window: half the CSS width at twice the pixel density. The panel
   // must not need a sideways scroll bar.

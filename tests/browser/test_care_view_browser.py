@@ -129,6 +129,7 @@ def _check_cards_chart_and_member(seen: dict[str, Any], data: dict[str, Any], ba
     acted = view["acted"]
     assert acted["answered"].startswith("Thank you. How are you holding up?")
     assert acted["posts"][0].endswith("(yours): Anyone free for a call on Thursday?")
+    assert view["window14"] == len(COUNTS + RATES)  # the 14-day release, asked for again
     # 200% zoom: the same 12 weeks, no sideways scrolling of the panel.
     assert seen["atZoom"]["weeks"] == 12 and seen["atZoom"]["overflow"] <= 0
     # A member's token: one sentence, no figure, no chart.

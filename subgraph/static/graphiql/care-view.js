@@ -682,7 +682,7 @@
       heading,
       h("p", { className: "cip-asof" },
         "As of the week ending " + longDate(view.asOf) + ", over the " + view.windowDays +
-        " days up to it (weekly release; the current week shows next Monday)."),
+        " days up to it. This is the weekly release: this week's changes show from next Monday."),
       h(Cards, { view: view }),
       h("h4", null, "The last 12 weeks"),
       weeks.length ? h(Chart, { weeks: weeks }) : h("p", null, explain(errorsAt(answer, "careWeeks"))),
@@ -760,7 +760,16 @@
           return Promise.all(names.map(function (n) {
             return client(NEIGHBOURHOOD_QUERY, { n: n, w: windowState[0] });
           })).then(function (answers) {
-            if (live) loadState[1]({ status: "ready", own: own.data, answers: answers, client: client });
+            if (live) {
+              loadState[1]({
+                status: "ready",
+                serial: key,
+                names: names,
+                own: own.data,
+                answers: answers,
+                client: client,
+              });
+            }
           });
         }).catch(function () {
           if (live) loadState[1]({ status: "unreachable" });
@@ -809,14 +818,16 @@
       if (loaded.status === "loading" || loaded.status === "idle") {
         parts.push(h("p", { key: "loading", role: "status" }, "Asking the subgraph\u2026"));
       } else if (loaded.status === "ready") {
-        if (wildcard && !names.length) {
+        if (wildcard && !loaded.names.length) {
           parts.push(h("p", { key: "pick" }, "This token acts for every neighbourhood or names none: type one above."));
         }
-        names.forEach(function (n, i) {
+        // What was asked for, not what the controls say now: the answers belong to it.
+        loaded.names.forEach(function (n, i) {
           parts.push(h(Neighbourhood, { key: n, name: n, answer: loaded.answers[i], holds: loaded.own.myCareHolds || [] }));
         });
-        parts.push(h(Wellbeing, { key: "wellbeing", check: loaded.own.wellbeingCheck, client: loaded.client }));
-        parts.push(h(PeerChannel, { key: "peers", posts: loaded.own.peerChannel || [], client: loaded.client }));
+        // Keyed by the request, so a refresh starts them from the new answer.
+        parts.push(h(Wellbeing, { key: "wellbeing" + loaded.serial, check: loaded.own.wellbeingCheck, client: loaded.client }));
+        parts.push(h(PeerChannel, { key: "peers" + loaded.serial, posts: loaded.own.peerChannel || [], client: loaded.client }));
       }
       body = parts;
     }
