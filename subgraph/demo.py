@@ -299,11 +299,14 @@ COORDINATOR_NOTE = (
     "Or open the Care view in GraphiQL's sidebar (the heart icon) with this token in the "
     "Headers tab: the same figures in words, with a 12-week chart. " + BLURRED
 )
-AI_NOTE = (
-    "Most of this answer is suppressed, and that is the point: an AI-layer client sees a count "
-    "only when it is 11 or more (the AI floor, CIP_MIN_CELL_AI), rounded to a multiple of 5, "
-    "and a demo street of six circles has few counts that large. " + BLURRED
-)
+
+
+def ai_note(floor: int) -> str:
+    return (
+        "Most of this answer is suppressed, and that is the point: an AI-layer client sees a "
+        f"count only when it is {floor} or more (the AI floor, CIP_MIN_CELL_AI), rounded to a "
+        "multiple of 5, and a demo street of six circles has few counts that large. " + BLURRED
+    )
 
 
 def demo_calls(settings: Settings) -> list[tuple[str, str, str]]:
@@ -325,7 +328,7 @@ def demo_callers(settings: Settings) -> list[tuple[str, str, str, str]]:
             "An AI-layer client (aggregates only)",
             token_for(settings, AI_CLIENT),
             AI_QUERY,
-            AI_NOTE,
+            ai_note(policy_from(settings).min_cell_ai),
         ),
     ]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from subgraph.demo import NEIGHBORHOOD, demo_calls
+from subgraph.demo import NEIGHBORHOOD, demo_calls, instructions
 from subgraph.settings import load_settings
 from tests.served import serving
 from tests.test_cli import ROOT, clean_env, run_cip
@@ -84,3 +84,10 @@ def test_the_readme_token_reads_the_demo_neighbourhood(tmp_path: Path) -> None:
         ).json()
     assert "errors" not in answer, answer
     assert answer["data"]["careCoordinationView"]["activeCircles"]["value"] == 6
+
+
+def test_the_ai_line_names_the_configured_floor(tmp_path: Path) -> None:
+    env = clean_env(tmp_path, CIP_MIN_CELL_AI="15")
+    assert run_cip("migrate", env=env).returncode == 0  # makes the dev keys the tokens need
+    said = " ".join(instructions(load_settings(env)).split())
+    assert "when it is 15 or more (the AI floor, CIP_MIN_CELL_AI)" in said
