@@ -752,9 +752,13 @@
         client(OWN_QUERY).then(function (own) {
           if (!live) return null;
           var ownErrors = errorsAt(own, "wellbeingCheck");
-          if (!own.data || ownErrors.some(function (e) { return codeOf(e) === "FORBIDDEN"; })) {
-            var refused = (own.errors || []).some(function (e) { return codeOf(e) === "UNAUTHENTICATED"; });
-            loadState[1]({ status: refused ? "refused" : "not-coordinator", errors: own.errors || [] });
+          // The subgraph decides: FORBIDDEN on the coordinator's own check means no coordinator.
+          if (ownErrors.some(function (e) { return codeOf(e) === "FORBIDDEN"; })) {
+            loadState[1]({ status: "not-coordinator" });
+            return null;
+          }
+          if (!own.data) {
+            loadState[1]({ status: "refused", errors: own.errors || [{ message: "No answer." }] });
             return null;
           }
           return Promise.all(names.map(function (n) {
