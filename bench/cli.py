@@ -22,15 +22,30 @@ SCALES: dict[str, dict[str, int]] = {
 }
 
 
+PLAN_HELP = {
+    "members_per_circle": "supporters per circle besides the facilitator",
+    "probe_circles": "circles the measured member is in",
+    "join_codes": "unused join codes to seed",
+    "batch": "circles written per transaction",
+    "seed": "random seed of the generated data",
+}
+
+
 def add_plan_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--scale", choices=sorted(SCALES), default="small")
+    p.add_argument(
+        "--scale",
+        choices=sorted(SCALES),
+        default="small",
+        help="data size: tiny (20 circles), small (200) or city (500 neighbourhoods of 100); "
+        "default small",
+    )
     defaults = SeedPlan()
     for name, value in vars(defaults).items():
         p.add_argument(
             "--" + name.replace("_", "-"),
             type=int,
             default=None,
-            help=f"default {value} (or the scale's)",
+            help=f"{PLAN_HELP.get(name, name.replace('_', ' '))} (default {value}, or the scale's)",
         )
 
 
@@ -92,29 +107,39 @@ def cmd_cpu(_: argparse.Namespace) -> int:
 
 def add_parser(sub: Any) -> None:
     """Register `cip bench seed|run` on the top-level subparsers."""
-    bench = sub.add_parser("bench", help="benchmarks: seed data, measure over HTTP")
+    about = "benchmarks: seed data, measure over HTTP"
+    bench = sub.add_parser("bench", help=about, description=about)
     inner = bench.add_subparsers(dest="bench_command", required=True)
-    seed = inner.add_parser("seed", help="write benchmark data into CIP_DATABASE_URL")
+    about = "write benchmark data into CIP_DATABASE_URL"
+    seed = inner.add_parser("seed", help=about, description=about)
     add_plan_arguments(seed)
     seed.set_defaults(handler=cmd_seed)
-    cpu = inner.add_parser(
-        "cpu", help="CPU ms per request in process, CIP against the raw driver (seeded data)"
-    )
+    about = "CPU ms per request in process, CIP against the raw driver (seeded data)"
+    cpu = inner.add_parser("cpu", help=about, description=about)
     cpu.set_defaults(handler=cmd_cpu)
-    run = inner.add_parser(
-        "run", help="seed fresh databases, serve them and measure over loopback HTTP"
-    )
+    about = "seed fresh databases, serve them and measure over loopback HTTP"
+    run = inner.add_parser("run", help=about, description=about)
     add_plan_arguments(run)
-    run.add_argument("--backends", default="sqlite,postgres")
+    run.add_argument(
+        "--backends",
+        default="sqlite,postgres",
+        help="comma-separated backends to measure (default sqlite,postgres)",
+    )
     run.add_argument("--requests", type=int, default=200, help="requests per measurement")
-    run.add_argument("--workers", type=int, default=2)
+    run.add_argument(
+        "--workers", type=int, default=2, help="uvicorn workers of the served CIP (default 2)"
+    )
     run.add_argument(
         "--rounds",
         type=int,
         default=3,
         help="alternating CIP/raw rounds for myCircles and circle(id); the median is reported",
     )
-    run.add_argument("--concurrency", default="1,16")
+    run.add_argument(
+        "--concurrency",
+        default="1,16",
+        help="comma-separated numbers of concurrent clients (default 1,16)",
+    )
     run.add_argument("--out", default=None, help="write the results as JSON here")
     run.add_argument("--no-raw", action="store_true", help="skip the raw-driver endpoint")
     run.add_argument("--no-release-all", action="store_true", help="skip timing `cip release`")

@@ -1,4 +1,5 @@
-"""The Starlette app: /graphql (GraphQL over HTTP and GraphiQL), /healthz, /readyz."""
+"""The Starlette app: /graphql (GraphQL over HTTP and GraphiQL), /healthz, /readyz; in dev
+``GET /`` redirects to /graphql."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
@@ -134,6 +141,10 @@ def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") and "query" not in request.query_params
 
 
+async def to_graphql(_: Request) -> Response:
+    return RedirectResponse("/graphql", status_code=307)
+
+
 async def healthz(_: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -161,6 +172,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
         Route("/readyz", readyz),
         Route("/metrics", metrics.endpoint),
     ]
+    if settings.is_dev:
+        # A newcomer opening http://127.0.0.1:4001/ lands on GraphiQL, not on a bare 404.
+        routes.append(Route("/", to_graphql, methods=["GET"]))
     if settings.graphiql:
         assets = StaticFiles(directory=ASSETS_DIR)
         routes.append(Mount(ASSETS_PREFIX, assets, name="graphiql-assets"))

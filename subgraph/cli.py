@@ -294,17 +294,26 @@ def build_parser() -> argparse.ArgumentParser:
     def add(
         name: str, handler: Callable[[argparse.Namespace], int], help_: str
     ) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_)
+        p = sub.add_parser(name, help=help_, description=help_)
         p.set_defaults(handler=handler)
         return p
 
     serve = add("serve", cmd_serve, "apply migrations and serve the subgraph")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=4001)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument("--port", type=int, default=4001, help="TCP port (default 4001)")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes (default 1)"
+    )
     add("migrate", cmd_migrate, "apply pending migrations")
     export = add("export-schema", cmd_export_schema, "write the federated SDL")
-    export.add_argument("path", nargs="?", default=DEFAULT_SCHEMA_PATH)
+    export.add_argument(
+        "path",
+        nargs="?",
+        default=DEFAULT_SCHEMA_PATH,
+        help=f"where to write the SDL (default {DEFAULT_SCHEMA_PATH})",
+    )
     release = add("release", cmd_release, "compute and store the weekly aggregate releases")
     release.add_argument(
         "--week", help="YYYY-Www or a day in the week (default: the last complete week)"
@@ -320,21 +329,43 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_rotate_master_key,
         "re-wrap every data key under CIP_NEW_MASTER_KEY (stop the instances first)",
     )
-    rotate.add_argument("--batch-size", type=int, default=500, help="keys per transaction")
+    rotate.add_argument(
+        "--batch-size", type=int, default=500, help="data keys per transaction (default 500)"
+    )
     token = add("token", cmd_token, "print a signed dev JWT (dev only)")
-    token.add_argument("--sub", required=True)
-    token.add_argument("--scope", default="")
-    token.add_argument("--nbh", default="")
-    token.add_argument("--ttl", type=int, default=3600)
+    token.add_argument(
+        "--sub", required=True, help="the subject (sub claim): who the token is for, e.g. ada"
+    )
+    token.add_argument(
+        "--scope",
+        default="",
+        help='space-separated scopes, e.g. "cip:coordinator" or "cip:aggregate:read" '
+        "(default: none, a member)",
+    )
+    token.add_argument(
+        "--nbh",
+        default="",
+        help="comma-separated neighbourhoods the token acts for, e.g. elm-street "
+        '(the demo\'s); "*" for all (default: none)',
+    )
+    token.add_argument(
+        "--ttl", type=int, default=3600, help="seconds until the token expires (default 3600)"
+    )
     seed = add("seed-resources", cmd_seed_resources, "load the global resource directory")
-    seed.add_argument("--file", default=None, help="JSON file (default: the packaged defaults)")
+    seed.add_argument(
+        "--file", default=None, help="JSON file of resources (default: the packaged defaults)"
+    )
     add("demo", cmd_demo, "dev only: seed a demo neighbourhood and print tokens")
     check = add(
         "check-partition",
         cmd_check_partition,
         "compose the supergraph with the npm composition libraries and check the partition",
     )
-    check.add_argument("--config", default="supergraph.yaml", help="rover-format config")
+    check.add_argument(
+        "--config",
+        default="supergraph.yaml",
+        help="rover-format supergraph config (default supergraph.yaml)",
+    )
     check.add_argument(
         "--supergraph-out", default=None, help="write the composed supergraph here when it holds"
     )

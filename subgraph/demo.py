@@ -8,6 +8,7 @@ a complete week to release. Then it prints tokens and ready-to-paste queries.
 from __future__ import annotations
 
 import datetime as dt
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -123,7 +124,19 @@ class DemoWorld:
         self._clock.set(day)
 
 
-async def _circle(world: DemoWorld, index: int, start: dt.date, members: list[Actor]) -> None:
+@dataclass(frozen=True)
+class SeededCircle:
+    id: str
+    facilitator: Actor
+    members: list[Actor]
+
+
+UPCOMING_TASKS = ["Groceries", "Evening visit", "Ride to appointment"]
+
+
+async def _circle(
+    world: DemoWorld, index: int, start: dt.date, members: list[Actor]
+) -> SeededCircle:
     coordinator = COORDINATORS[0] if index % 3 != 2 else COORDINATORS[index % 2 + 1]
     focus, _ = FOCI[index]
     world.on(start)
@@ -153,13 +166,28 @@ async def _circle(world: DemoWorld, index: int, start: dt.date, members: list[Ac
     await world.op(members[2], Q_TAKE_SLOT, {"s": slot})
     world.on(start + dt.timedelta(days=8))
     await world.op(members[2], Q_UPDATE, {"c": circle, "b": "Rota is full for next week."})
+    return SeededCircle(circle, coordinator, members)
+
+
+async def _upcoming_rota(
+    world: DemoWorld, index: int, circle: SeededCircle, today: dt.date
+) -> None:
+    """Slots in the coming two weeks (a rota query starts today): one taken, one still open."""
+    for week in range(2):
+        day = (today + dt.timedelta(days=2 + index % 3 + 7 * week)).isoformat()
+        variables = {"c": circle.id, "o": day, "t": UPCOMING_TASKS[(index + week) % 3]}
+        slot = (await world.op(circle.facilitator, Q_SLOT, variables))["addRotaSlot"]["id"]
+        if week == 0:
+            await world.op(circle.members[1], Q_TAKE_SLOT, {"s": slot})
 
 
 async def seed(world: DemoWorld, today: dt.date, say: Callable[[str], None]) -> None:
     first = today - dt.timedelta(days=DAYS_BACK)
+    circles = []
     for i in range(len(FOCI)):
         say(f"circle {i + 1}/{len(FOCI)}: {FOCI[i][1]}")
-        await _circle(world, i, first + dt.timedelta(days=4 * i), MEMBERS[3 * i : 3 * i + 3])
+        start = first + dt.timedelta(days=4 * i)
+        circles.append(await _circle(world, i, start, MEMBERS[3 * i : 3 * i + 3]))
 
     say("holds still waiting, and quiet asks")
     world.on(first + dt.timedelta(days=6))
@@ -213,6 +241,11 @@ async def seed(world: DemoWorld, today: dt.date, say: Callable[[str], None]) -> 
         },
     )
 
+    say("rota slots in the coming two weeks")
+    world.on(today)
+    for i, circle in enumerate(circles):
+        await _upcoming_rota(world, i, circle, today)
+
 
 def token_for(settings: Settings, actor: Actor) -> str:
     assert settings.dev_jwt_secret is not None
@@ -233,14 +266,17 @@ async def run_demo(settings: Settings, say: Callable[[str], None]) -> str:
         today = Clock(settings.today).today()
         world = DemoWorld(settings, build_schema(dev=True), Clock(today))
         if await Circle.filter(neighborhood=NEIGHBORHOOD).exists():
-            say(f"demo data for {NEIGHBORHOOD} is already here; printing tokens only")
+            summary = (
+                f"cip: the demo is already there: {NEIGHBORHOOD} was seeded by an earlier "
+                "`cip demo`; nothing was added. Fresh tokens for it:"
+            )
         else:
             await seed(world, today, say)
             world.on(today)
             view = await world.op(COORDINATORS[0], Q_VIEW, {"n": NEIGHBORHOOD})
             release = view["careCoordinationView"]
             say(f"release as of {release['asOf']} computed")
-        summary = f"cip: demo ready: {world.operations} operations in {NEIGHBORHOOD}"
+            summary = f"cip: demo ready: {world.operations} operations in {NEIGHBORHOOD}"
     return summary + "\n" + instructions(settings)
 
 
@@ -258,25 +294,53 @@ AI_QUERY = f"""query {{ careWeeks(neighborhood: "{NEIGHBORHOOD}", weeks: 6) {{
     loadConcentration }} }}"""
 
 
+BLURRED = "Aggregate numbers are slightly blurred on purpose, so that no one can be picked out."
+COORDINATOR_NOTE = (
+    "Or open the Care view in GraphiQL's sidebar (the heart icon) with this token in the "
+    "Headers tab: the same figures in words, with a 12-week chart. " + BLURRED
+)
+
+
+def ai_note(floor: int) -> str:
+    return (
+        "Most of this answer is suppressed, and that is the point: an AI-layer client sees a "
+        f"count only when it is {floor} or more (the AI floor, CIP_MIN_CELL_AI), rounded to a "
+        "multiple of 5, and a demo street of six circles has few counts that large. " + BLURRED
+    )
+
+
 def demo_calls(settings: Settings) -> list[tuple[str, str, str]]:
     """(who, token, query) for each kind of caller."""
+    return [(who, token, query) for who, token, query, _ in demo_callers(settings)]
+
+
+def demo_callers(settings: Settings) -> list[tuple[str, str, str, str]]:
+    """(who, token, query, a note to read with the answer) for each kind of caller."""
     return [
-        ("A circle member", token_for(settings, MEMBERS[1]), MEMBER_QUERY),
+        ("A circle member", token_for(settings, MEMBERS[1]), MEMBER_QUERY, ""),
         (
             f"A coordinator of {NEIGHBORHOOD}",
             token_for(settings, COORDINATORS[0]),
             COORDINATOR_QUERY,
+            COORDINATOR_NOTE,
         ),
-        ("An AI-layer client (aggregates only)", token_for(settings, AI_CLIENT), AI_QUERY),
+        (
+            "An AI-layer client (aggregates only)",
+            token_for(settings, AI_CLIENT),
+            AI_QUERY,
+            ai_note(policy_from(settings).min_cell_ai),
+        ),
     ]
 
 
 def instructions(settings: Settings) -> str:
     parts = [
         "",
-        "Open GraphiQL (cip serve, then http://127.0.0.1:4001/graphql) and paste a token into",
+        "Open GraphiQL (cip serve, then http://127.0.0.1:4001/) and paste a token into",
         f"the Headers tab, then the query under it. Tokens last {TOKEN_TTL // 3600} hours.",
     ]
-    for who, token, query in demo_calls(settings):
+    for who, token, query, note in demo_callers(settings):
         parts += ["", f"{who}:", f'  {{"Authorization": "Bearer {token}"}}', "", query]
+        if note:
+            parts += ["", *textwrap.wrap(note, 92)]
     return "\n".join(parts) + "\n"

@@ -4,7 +4,9 @@ The page is strawberry's GraphiQL page (``strawberry/static/graphiql.html``)
 reworked so that everything it loads comes from this package: React, ReactDOM,
 GraphiQL and the explorer plugin are vendored into ``static/graphiql/`` by
 ``scripts/vendor_graphiql.sh`` (see ``VERSIONS.txt`` there), and the page's
-bootstrap code lives in ``init.js`` next to them.  The HTML therefore contains
+bootstrap code lives in ``init.js`` next to them, with the coordinators' "Care view"
+plugin (``care-view.js`` and ``care-view.css``, plain SVG, no chart library; see
+``docs/care-view.md``).  The HTML therefore contains
 no external URL, no inline script, no inline style and no inline event
 handler, and the vendoring script moves the fonts and icons GraphiQL's
 stylesheet embeds as ``data:`` URIs into files, so the page works unchanged
@@ -27,10 +29,12 @@ ASSETS_DIR: Final[pathlib.Path] = pathlib.Path(__file__).resolve().parent / "sta
 """Folder holding the vendored GraphiQL assets and the page's own files."""
 
 # Loaded in this order: React, ReactDOM, GraphiQL (needs both), the explorer
-# plugin (needs GraphiQL's globals), then our bootstrap.
+# plugin (needs GraphiQL's globals), the Care view plugin (ours, the same globals),
+# then our bootstrap.
 _STYLESHEETS: Final[tuple[str, ...]] = (
     "graphiql.min.css",
     "graphiql-plugin-explorer.css",
+    "care-view.css",
     "page.css",
 )
 _SCRIPTS: Final[tuple[str, ...]] = (
@@ -38,6 +42,7 @@ _SCRIPTS: Final[tuple[str, ...]] = (
     "react-dom.production.min.js",
     "graphiql.min.js",
     "graphiql-plugin-explorer.umd.js",
+    "care-view.js",
     "init.js",
 )
 _FAVICON: Final[str] = "favicon.svg"

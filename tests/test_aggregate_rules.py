@@ -53,6 +53,7 @@ def test_rates_from_published_parts() -> None:
     assert rate(5, 5) == 1.0
     assert rate(5, 8) == 0.625
     assert rate(7, 9) == 0.7778  # four digits, like the Gini
+    assert rate(5, 11) == 0.4545
     assert rate(9, 7) == 1.0  # each part carries its own noise; a rate is at most 1
     assert rate(0, 10, AI_CELLS) is None  # below the AI floor
     assert rate(11, 22, AI_CELLS) == 0.5

@@ -24,7 +24,7 @@ from tests.support import LiveServer
 
 ASK = """mutation($n: ID!, $note: String!) {
   askForSupport(neighborhood: $n, note: $note) {
-    id neighborhood note askedOn expiresOn mine } }"""
+    id neighborhood note askedOn expiresOn mine daysOpen } }"""
 MINE = "{ mySupportAsks { id neighborhood note askedOn expiresOn mine } }"
 LIST = "query($n: ID!) { supportAsks(neighborhood: $n) { id note mine askedOn } }"
 WITHDRAW = "mutation($id: ID!) { withdrawSupportAsk(id: $id) }"
@@ -39,7 +39,7 @@ def test_an_ask_is_seen_by_the_asker_and_the_neighbourhood_coordinators_only(
     server: LiveServer, nbh: str, sub: str, day: dt.date
 ) -> None:
     made = ask(server, sub, nbh, "  I have not slept since the flood  ")
-    assert made["note"] == "I have not slept since the flood"
+    assert made["note"] == "I have not slept since the flood" and made["daysOpen"] == 0
     assert made["askedOn"] == "2026-03-02" and made["expiresOn"] == "2026-04-01"
     assert made["mine"] is True and made["neighborhood"] == nbh
 
@@ -112,7 +112,8 @@ def test_asks_expire_after_30_days_and_are_purged(
 ) -> None:
     made = ask(server, sub, nbh, "cannot face the winter alone")
     server.clock.set(day + dt.timedelta(days=29))
-    assert len(ok(server.gql(MINE, token=server.token(sub)))["mySupportAsks"]) == 1
+    open_for = "{ mySupportAsks { daysOpen } }"
+    assert ok(server.gql(open_for, token=server.token(sub)))["mySupportAsks"] == [{"daysOpen": 29}]
     server.clock.set(day + dt.timedelta(days=30))
     assert ok(server.gql(MINE, token=server.token(sub)))["mySupportAsks"] == []
     assert count(server, "cip_support_ask", f"neighborhood = '{nbh}'") == 0

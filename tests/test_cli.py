@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import os
@@ -171,3 +172,41 @@ def test_served_statement_counts_survive_debug_logging_and_print_no_sql(tmp_path
     output = served.output
     assert "cip_circle_member" not in output
     assert "SELECT " not in output and "tortoise" not in output
+
+
+def _parsers(parser: argparse.ArgumentParser) -> list[tuple[str, argparse.ArgumentParser]]:
+    found = [(parser.prog, parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                found += _parsers(child)
+    return found
+
+
+def test_every_subcommand_describes_itself_and_each_option() -> None:
+    from subgraph.cli import build_parser
+
+    parsers = _parsers(build_parser())
+    names = {prog for prog, _ in parsers}
+    assert {"cip token", "cip serve", "cip demo", "cip bench run"} <= names
+    for prog, parser in parsers:
+        if prog != "cip":
+            assert parser.description, f"{prog} --help says nothing of what it does"
+        for action in parser._actions:
+            if isinstance(action, (argparse._HelpAction, argparse._SubParsersAction)):
+                continue
+            option = "/".join(action.option_strings) or action.dest
+            assert action.help and not action.help.startswith("default"), f"{prog} {option}"
+
+
+def test_token_help_names_what_each_option_is(tmp_path: Path) -> None:
+    proc = run_cip("token", "--help", env=clean_env(tmp_path))
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())
+    for said in (
+        "--sub SUB the subject",
+        "--scope SCOPE space-separated scopes",
+        "--nbh NBH comma-separated neighbourhoods",
+        "--ttl TTL seconds until",
+    ):
+        assert said in text, text

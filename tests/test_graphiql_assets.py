@@ -22,7 +22,7 @@ VENDORED_FILES = (
     "graphiql-plugin-explorer.umd.js",
     "graphiql-plugin-explorer.css",
 )
-OWN_FILES = ("init.js", "page.css", "favicon.svg")
+OWN_FILES = ("init.js", "page.css", "favicon.svg", "care-view.js", "care-view.css")
 FORBIDDEN_REFERENCES = ("//unpkg.com", "cdn.jsdelivr", "fonts.googleapis", "fonts.gstatic")
 
 
@@ -88,8 +88,12 @@ def test_every_asset_reference_exists() -> None:
         name = url[len(PREFIX) + 1 :]
         assert "/" not in name and name not in ("", ".", "..")
         assert (ASSETS_DIR / name).is_file(), f"{url} is not in {ASSETS_DIR}"
-    for name in VENDORED_FILES + ("init.js", "page.css"):
+    for name in VENDORED_FILES + ("init.js", "page.css", "care-view.js", "care-view.css"):
         assert f"{PREFIX}/{name}" in asset_urls
+    scripts = [url for url in asset_urls if url.endswith(".js")]
+    # The Care view plugin needs GraphiQL's globals and init.js needs the plugin.
+    assert scripts.index(f"{PREFIX}/graphiql.min.js") < scripts.index(f"{PREFIX}/care-view.js")
+    assert scripts[-1] == f"{PREFIX}/init.js"
 
 
 def test_custom_prefix_and_endpoint_are_used_and_escaped() -> None:
@@ -129,7 +133,9 @@ def test_init_js_enables_headers_without_persisting_them() -> None:
     assert re.search(r"https?://", init_js) is None
 
 
-@pytest.mark.parametrize("name", [n for n in VENDORED_FILES if n.endswith(".css")] + ["page.css"])
+@pytest.mark.parametrize(
+    "name", [n for n in VENDORED_FILES if n.endswith(".css")] + ["page.css", "care-view.css"]
+)
 def test_css_needs_only_same_origin_files(name: str) -> None:
     # data: URIs are moved out by the vendoring script so `default-src 'self'` suffices.
     css = (ASSETS_DIR / name).read_text(encoding="utf-8")
@@ -168,3 +174,51 @@ def test_versions_file_lists_every_vendored_file() -> None:
         "LICENSE.graphiql-plugin-explorer.txt",
     ):
         assert (ASSETS_DIR / license_file).is_file()
+
+
+def test_the_care_view_asks_only_the_page_endpoint() -> None:
+    code = (ASSETS_DIR / "care-view.js").read_text(encoding="utf-8")
+    assert re.search(r"https?://", code) is None
+    # One request site, to the endpoint init.js hands over (checked same-origin there).
+    assert re.findall(r"\bfetch\(", code) == ["fetch("] and "fetch(url, {" in code
+    for other in ("XMLHttpRequest", "WebSocket", "EventSource", "sendBeacon", "import(", "eval("):
+        assert other not in code, other
+    assert 'credentials: "omit"' in code
+    init_js = (ASSETS_DIR / "init.js").read_text(encoding="utf-8")
+    assert "CipCareView.plugin({ url: fetchURL })" in init_js
+    assert "plugins: [careViewPlugin, explorerPlugin]" in init_js
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_contrast_helper_matches_known_ratios() -> None:
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)
+    assert contrast("#777777", "#ffffff") < 4.5
+
+
+def test_care_view_colours_meet_wcag_aa() -> None:
+    css = (ASSETS_DIR / "care-view.css").read_text(encoding="utf-8")
+    colours = dict(re.findall(r"(--cip-[a-z-]+):\s*(#[0-9a-fA-F]{6});", css))
+    assert {"--cip-bg", "--cip-surface", "--cip-text", "--cip-accent"} <= set(colours)
+    # Every colour is one of these properties: no stray literal but the button's white text.
+    literals = set(re.findall(r"#[0-9a-fA-F]{6}", css))
+    assert literals <= set(colours.values()) | {"#ffffff"}
+    backgrounds = [colours["--cip-bg"], colours["--cip-surface"]]
+    for name, colour in colours.items():
+        if name in ("--cip-bg", "--cip-surface"):
+            continue
+        for background in backgrounds:
+            # Text, marks and borders alike at the text ratio (4.5:1 is above the 3:1 of
+            # graphics), so any colour can be used for either.
+            assert contrast(colour, background) >= 4.5, (name, colour, background)
+    assert contrast("#ffffff", colours["--cip-accent"]) >= 4.5  # the button's text

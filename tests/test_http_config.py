@@ -122,6 +122,15 @@ def test_the_switches_can_turn_tools_on_in_prod_and_off_in_dev(tmp_path: Path) -
     assert off.get("/graphql", headers={"Accept": "text/html"}).status_code == 404
 
 
+def test_dev_root_redirects_to_graphql_and_prod_root_is_not_found(tmp_path: Path) -> None:
+    dev = app_client(tmp_path)
+    root = dev.get("/", headers={"Accept": "text/html"})
+    assert root.status_code == 307 and root.headers["location"] == "/graphql"
+    assert dev.get("/", follow_redirects=True).url.path == "/graphql"
+    prod = AppClient(create_app(load_settings(prod_env(tmp_path))))
+    assert prod.get("/").status_code == 404
+
+
 def test_settings_are_validated(tmp_path: Path) -> None:
     base = dev_env(tmp_path, f"sqlite://{tmp_path}/x.sqlite3")
     for bad in (

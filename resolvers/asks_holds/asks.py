@@ -36,6 +36,11 @@ class AskFacts:
     mine: bool
 
 
+def days_open(asked_on: dt.date, today: dt.date) -> int:
+    """Whole days an ask has been open; 0 on the day it was made."""
+    return max(0, (today - asked_on).days)
+
+
 def ask_owner(ask_id: uuid.UUID | str) -> str:
     return owner_of("ask", ask_id)
 

@@ -40,7 +40,8 @@ class AggregateCount:
 
 @strawberry.type(
     description="numerator / denominator, null when either is suppressed or the denominator "
-    "is below minCell."
+    "is below minCell; rate is computed from the shown parts, capped at 1 and rounded to 4 "
+    "digits, like gini."
 )
 class AggregateRate:
     numerator: AggregateCount

@@ -14,6 +14,10 @@ from schema.fields import coordinator_field, member_field, member_mutation
 from schema.notices import NOT_CLINICAL
 
 
+def resolve_days_open(root: SupportAsk, info: Info[CareContext, None]) -> int:
+    return asks.days_open(root.asked_on, info.context.clock.today())
+
+
 @strawberry.type(
     description="A member's quiet request for support, seen only by the asker and the "
     "neighbourhood's coordinators. It is deleted on expiry, withdrawal or when taken."
@@ -26,6 +30,10 @@ class SupportAsk:
     asked_on: dt.date
     expires_on: dt.date = strawberry.field(description="The day the ask and its note are deleted.")
     mine: bool
+    days_open: int = strawberry.field(
+        resolver=resolve_days_open,
+        description="Days since askedOn, by the service's clock.",
+    )
 
     @classmethod
     def from_facts(cls, facts: AskFacts) -> SupportAsk:

@@ -22,7 +22,11 @@ class CareHold:
     neighborhood: strawberry.ID
     status: HoldStatus
     opened_on: dt.date
-    days_open: int
+    days_open: int = strawberry.field(
+        description="Days since openedOn, whatever the status: a CIRCLE_FORMED hold keeps "
+        "counting from the day the hold opened, not from the day its circle formed (CIP does "
+        "not keep that day on the hold)."
+    )
     sealed_note: str | None = strawberry.field(
         description="Whatever the coordinator's own tool sealed, returned exactly as stored; "
         "CIP never opens or inspects it."

@@ -4,7 +4,8 @@
  * Kept out of the HTML so the page works under a Content-Security-Policy with
  * script-src 'self' (no inline script, no eval). Adapted from strawberry's
  * graphiql.html. Expects the globals React, ReactDOM, GraphiQL and
- * GraphiQLPluginExplorer from the vendored UMD bundles loaded before it, and
+ * GraphiQLPluginExplorer from the vendored UMD bundles loaded before it, CipCareView
+ * from care-view.js, and
  * the GraphQL endpoint in the data-endpoint attribute of #graphiql.
  *
  * Differences from strawberry's page:
@@ -155,8 +156,21 @@
     // localStorage unavailable (e.g. blocked by the browser): nothing to clean.
   }
 
+  // The sidebar pane (docs, history, explorer, Care view) opens at half the width the first
+  // time, so the Care view's cards have room; after a drag GraphiQL keeps the user's width.
+  try {
+    if (window.localStorage.getItem("graphiql:docExplorerFlex") === null) {
+      window.localStorage.setItem("graphiql:docExplorerFlex", "1");
+    }
+  } catch (err) {
+    // localStorage unavailable: GraphiQL's default width.
+  }
+
   var fetcher = GraphiQL.createFetcher({ url: fetchURL });
   var explorerPlugin = GraphiQLPluginExplorer.explorerPlugin();
+  // The coordinators' Care view (care-view.js): asks the same endpoint, with the token
+  // from the Headers tab.
+  var careViewPlugin = CipCareView.plugin({ url: fetchURL });
 
   function GraphiQLWithExplorer() {
     var queryState = React.useState(parameters.query || parameters.q || EXAMPLE_QUERY);
@@ -174,7 +188,7 @@
 
     return React.createElement(GraphiQL, {
       fetcher: fetcher,
-      plugins: [explorerPlugin],
+      plugins: [careViewPlugin, explorerPlugin],
       query: queryState[0],
       variables: variablesState[0],
       onEditQuery: onEditQuery,
