@@ -304,8 +304,8 @@ COORDINATOR_NOTE = (
 def ai_note(floor: int) -> str:
     return (
         "Most of this answer is suppressed, and that is the point: an AI-layer client sees a "
-        f"count only when it is {floor} or more (the AI floor, CIP_MIN_CELL_AI), rounded to a "
-        "multiple of 5, and a demo street of six circles has few counts that large. " + BLURRED
+        f"count only when its published value is {floor} or more (the AI floor, CIP_MIN_CELL_AI), "
+        "and a demo street of six circles has few counts that large. " + BLURRED
     )
 
 

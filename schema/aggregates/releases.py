@@ -71,14 +71,17 @@ class CareLoad:
         description="Coordinators who acted in the window (suppressed like any count)."
     )
     gini: float | None = strawberry.field(
-        description="Gini coefficient of coordinator action counts; null below 3 coordinators."
+        description="Gini coefficient of the coordinators' perturbed action counts; null unless "
+        "the published coordinator count is at least 5."
     )
     top_two_share: float | None = strawberry.field(
-        description="Share of actions taken by the two busiest coordinators; null below 3."
+        description="Share of actions taken by the two busiest coordinators (perturbed counts); "
+        "null unless the published coordinator count is at least 5."
     )
     my_share: float | None = strawberry.field(
-        description="Your own share of actions in the window: 0 when you took none, null when "
-        "nobody acted. Your own data, never suppressed."
+        description="Your own exact count of actions in the window over the published total "
+        "(at most 1): 0 when you took none, null when the published total is 0. Shown "
+        "whatever the coordinator count."
     )
     trend: Trend
 
