@@ -95,4 +95,4 @@ def test_the_ai_line_names_the_configured_floor(tmp_path: Path) -> None:
     env = clean_env(tmp_path, CIP_MIN_CELL_AI="15")
     assert run_cip("migrate", env=env).returncode == 0  # makes the dev keys the tokens need
     said = " ".join(instructions(load_settings(env)).split())
-    assert "when it is 15 or more (the AI floor, CIP_MIN_CELL_AI)" in said
+    assert "when its published value is 15 or more (the AI floor, CIP_MIN_CELL_AI)" in said
