@@ -255,7 +255,7 @@ def test_coordinator_counts_no_window_reads_go_when_a_release_is_computed(
     assert [c.value for c in truth] == [2]
     want = expected_load(server, nbh)
     assert got["careCoordinationView"]["careLoad"]["myShare"] == round(
-        min(1.0, 4 / want.actions), 4
+        min(1.0, 2 / want.actions), 4
     )
     weeks = server.sql(f"SELECT week_start FROM cip_coordinator_week WHERE neighborhood = '{nbh}'")
     assert sorted(str(r[0]) for r in weeks) == [oldest.isoformat(), WEEK.isoformat()]
