@@ -22,6 +22,7 @@ from models.aggregate_store import Count
 from models.cells import KEY_SPACE
 from resolvers.aggregates import releases
 from resolvers.aggregates.events import Metric
+from resolvers.aggregates.published import my_share
 from tests.aggregates_support import (
     AS_OF,
     TODAY,
@@ -254,9 +255,7 @@ def test_coordinator_counts_no_window_reads_go_when_a_release_is_computed(
     truth = server.run(aggregate_store.coordinator_cells(nbh, *releases.window_weeks(AS_OF, 90)))
     assert [c.value for c in truth] == [2]
     want = expected_load(server, nbh)
-    assert got["careCoordinationView"]["careLoad"]["myShare"] == round(
-        min(1.0, 2 / want.actions), 4
-    )
+    assert got["careCoordinationView"]["careLoad"]["myShare"] == my_share(2, want.actions)
     weeks = server.sql(f"SELECT week_start FROM cip_coordinator_week WHERE neighborhood = '{nbh}'")
     assert sorted(str(r[0]) for r in weeks) == [oldest.isoformat(), WEEK.isoformat()]
     # The computation forgets its own neighbourhood's; the cron forgets everyone's.

@@ -13,6 +13,7 @@ from auth.viewer import AGGREGATE_READ, COORDINATOR
 from models import aggregate_store
 from resolvers.aggregates.care_load import gini
 from resolvers.aggregates.events import Metric as m
+from resolvers.aggregates.published import my_share
 from resolvers.aggregates.releases import window_weeks
 from tests.aggregates_support import (
     AS_OF,
@@ -238,7 +239,7 @@ def test_care_load_gini_top_two_and_my_share(server: LiveServer, nbh: str, sub: 
     if want.coordinators >= 5:  # shown only from a published count of five
         assert want.gini is not None and abs(want.gini - gini([2, 3, 4, 5, 6, 7, 9])) < 0.2
     # One's own exact count over the published total, and nothing else.
-    assert load["myShare"] == round(min(1.0, 2 / want.actions), 4)
+    assert load["myShare"] == my_share(2, want.actions)
     assert view(server, other, bystander)["careLoad"]["myShare"] == 0.0
 
 
@@ -252,7 +253,7 @@ def test_few_coordinators_hide_the_gini_unless_the_published_count_reaches_five(
     if want.coordinators < 5:
         assert load["gini"] is None and load["topTwoShare"] is None
     assert (load["gini"], load["topTwoShare"]) == (want.gini, want.top_two_share)
-    assert load["myShare"] == round(min(1.0, 2 / want.actions), 4)  # always shown
+    assert load["myShare"] == my_share(2, want.actions)  # always shown
 
 
 # ------------------------------------------------------------------ releases
