@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -41,11 +42,26 @@ from subgraph.metrics import Metrics
 from subgraph.observe import OperationNames, RequestObserver, facts_of, result_outcome
 from subgraph.persisted import PersistedOperations, Refused, load_manifest
 from subgraph.policy import policy_from
+from subgraph.protocol import (
+    GRAPHQL_RESPONSE_JSON,
+    JSON,
+    content_type_header,
+    error_body,
+    is_request_error,
+    response_media_type,
+)
 from subgraph.runtime import database
 from subgraph.settings import Settings
 from subgraph.sqlcount import CountingMiddleware
 
 ASSETS_PREFIX = "/graphiql-assets"
+MEDIA_KEY = "cip_media_type"
+
+
+def media_of(scope: Scope) -> str:
+    """The response media type the endpoint negotiated for this request."""
+    media = scope.get("state", {}).get(MEDIA_KEY)
+    return media if isinstance(media, str) else JSON
 
 
 def make_authenticator(settings: Settings) -> Authenticator:
@@ -87,6 +103,48 @@ class CipGraphQL(GraphQL[CareContext, None]):
             facts.note_outcome(result_outcome(result.errors))
         return await super().process_result(request, result)
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Strawberry's own refusals (a mutation over GET, an unknown operationName) answer
+        one BAD_USER_INPUT error in the negotiated media type instead of plain text."""
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as refusal:
+            media = media_of(scope)
+            facts = facts_of(scope)
+            if facts is not None:
+                facts.note_outcome("BAD_USER_INPUT")
+            response = JSONResponse(
+                error_body(refusal.reason, "BAD_USER_INPUT", media),
+                status_code=refusal.status_code,
+                media_type=content_type_header(media),
+            )
+        await response(scope, receive, send)
+
+    async def get_sub_response(self, request: Request) -> Response:  # type: ignore[override]
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = media_of(request.scope)
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        media = sub_response.media_type or JSON
+        status = 200
+        if media == GRAPHQL_RESPONSE_JSON:
+            # Request errors carry no data entry; a single one answers 400.
+            items = response_data if isinstance(response_data, list) else [response_data]
+            for item in items:
+                if is_request_error(item):
+                    item.pop("data", None)
+            if not isinstance(response_data, list) and "data" not in response_data:
+                status = 400
+        response = super().create_response(response_data, sub_response)
+        response.status_code = status
+        response.headers["content-type"] = content_type_header(media)
+        return response
+
 
 def limits_from(settings: Settings) -> Limits:
     return Limits(
@@ -97,13 +155,17 @@ def limits_from(settings: Settings) -> Limits:
     )
 
 
-def unauthenticated_response(error: Unauthenticated) -> JSONResponse:
-    """A request whose token fails verification is refused whole, whatever it asks."""
-    body = {
-        "data": None,
-        "errors": [{"message": error.message, "extensions": {"code": error.code}}],
-    }
-    return JSONResponse(body, status_code=200)
+def unauthenticated_response(error: Unauthenticated, media: str = JSON) -> JSONResponse:
+    """A request whose token fails verification is refused whole, whatever it asks: 200 with
+    data null as application/json, 401 without data as graphql-response+json."""
+    if media == GRAPHQL_RESPONSE_JSON:
+        return JSONResponse(
+            error_body(error.message, error.code, media),
+            status_code=401,
+            media_type=content_type_header(media),
+            headers={"www-authenticate": "Bearer"},
+        )
+    return JSONResponse(error_body(error.message, error.code, media), status_code=200)
 
 
 class GraphQLEndpoint:
@@ -123,15 +185,17 @@ class GraphQLEndpoint:
                 page = PlainTextResponse("Not Found", status_code=404)
             await page(scope, receive, send)
             return
+        media = response_media_type(request.headers.get("accept"))
+        scope.setdefault("state", {})[MEDIA_KEY] = media
         try:
             receive = await self._gate.admit(scope, receive)
         except Refused as refusal:
-            await refusal_response(refusal)(scope, receive, send)
+            await refusal_response(refusal, media)(scope, receive, send)
             return
         try:
             viewer = await self._auth.viewer(request.headers.get("authorization"))
         except Unauthenticated as error:
-            await unauthenticated_response(error)(scope, receive, send)
+            await unauthenticated_response(error, media)(scope, receive, send)
             return
         scope.setdefault("state", {})["viewer"] = viewer
         await self._graphql(scope, receive, send)
