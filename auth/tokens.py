@@ -1,13 +1,20 @@
 """JWT verification with PyJWT: an explicit algorithm allowlist, required claims, JWKS keys.
 
-Any failure raises ``Unauthenticated`` with one generic message: the caller learns nothing
-about why its token failed (expired, wrong issuer, unknown key...).
+Any failure raises ``TokenRefused`` (an ``Unauthenticated``) with one generic message: the
+caller learns nothing about why its token failed. Its ``reason`` (one of REASONS) is for the
+server's request log, so an operator can tell a wrong audience from an expired token; it never
+holds the token, its claims or the subject.
+
+Scopes are OAuth's: the ``scope`` claim split on ASCII spaces only (as gateways split it), each
+token within RFC 6749's scope-token syntax (%x21 / %x23-5B / %x5D-7E); anything else (another
+kind of space, a control character, a quote or backslash) makes the whole token unusable.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +26,52 @@ from models.errors import Unauthenticated
 LEEWAY_SECONDS = 30
 REQUIRED_CLAIMS = ["exp", "nbf", "iss", "aud", "sub"]
 INVALID_TOKEN = "The token could not be verified."
+NOT_BEARER = (
+    'The Authorization header must be "Bearer " followed by the token; '
+    "send no Authorization header to ask as nobody."
+)
+REASONS = (
+    "expired",
+    "not_yet_valid",
+    "audience",
+    "issuer",
+    "signature",
+    "unknown_kid",
+    "malformed",
+    "algorithm",
+    "jwks_unreachable",
+)
+SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")
+
+
+class TokenRefused(Unauthenticated):
+    """A token that failed; ``reason`` says why, for the log only."""
+
+    def __init__(self, reason: str, message: str = INVALID_TOKEN) -> None:
+        assert reason in REASONS
+        super().__init__(message)
+        self.reason = reason
+
+
+def refusal_reason(exc: Exception) -> str:
+    """The REASONS entry for a PyJWT failure."""
+    if isinstance(exc, jwt.ExpiredSignatureError):
+        return "expired"
+    if isinstance(exc, jwt.ImmatureSignatureError):
+        return "not_yet_valid"
+    if isinstance(exc, jwt.InvalidAudienceError):
+        return "audience"
+    if isinstance(exc, jwt.InvalidIssuerError):
+        return "issuer"
+    if isinstance(exc, jwt.InvalidSignatureError):
+        return "signature"
+    if isinstance(exc, jwt.InvalidAlgorithmError):
+        return "algorithm"
+    if isinstance(exc, jwt.PyJWKClientConnectionError):
+        return "jwks_unreachable"
+    if isinstance(exc, jwt.PyJWKClientError):
+        return "unknown_kid"
+    return "malformed"
 
 
 @dataclass(frozen=True)
@@ -35,16 +88,20 @@ def _neighborhoods(raw: object) -> frozenset[str]:
     if isinstance(raw, str):
         raw = [raw]
     if not isinstance(raw, list) or not all(isinstance(n, str) and n for n in raw):
-        raise Unauthenticated(INVALID_TOKEN)
+        raise TokenRefused("malformed")
     return frozenset(raw)
 
 
-def _scopes(raw: object) -> frozenset[str]:
+def parse_scopes(raw: object) -> frozenset[str]:
+    """The scope claim's tokens; raises TokenRefused("malformed") for any outside RFC 6749."""
     if raw is None:
         return frozenset()
     if not isinstance(raw, str):
-        raise Unauthenticated(INVALID_TOKEN)
-    return frozenset(raw.split())
+        raise TokenRefused("malformed")
+    scopes = [s for s in raw.split(" ") if s]
+    if not all(SCOPE_TOKEN.fullmatch(s) for s in scopes):
+        raise TokenRefused("malformed")
+    return frozenset(scopes)
 
 
 class TokenVerifier:
@@ -83,26 +140,26 @@ class TokenVerifier:
     async def _key_for(self, token: str, alg: str) -> Any:
         if alg.startswith("HS"):
             if self._secret is None:
-                raise Unauthenticated(INVALID_TOKEN)
+                raise TokenRefused("algorithm")
             return self._secret
         kid = jwt.get_unverified_header(token).get("kid")
         if self._jwks_file is not None:
             for key in self._jwks_file.keys:
                 if key.key_id == kid:
                     return key.key
-            raise Unauthenticated(INVALID_TOKEN)
+            raise TokenRefused("unknown_kid")
         if self._jwks_client is not None:
             # The client caches keys and refetches once on an unknown kid.
             signing = await asyncio.to_thread(self._jwks_client.get_signing_key_from_jwt, token)
             return signing.key
-        raise Unauthenticated(INVALID_TOKEN)
+        raise TokenRefused("algorithm")
 
     async def verify(self, token: str) -> Claims:
         try:
             header = jwt.get_unverified_header(token)
             alg = header.get("alg")
             if not isinstance(alg, str) or alg not in self._algorithms:
-                raise Unauthenticated(INVALID_TOKEN)
+                raise TokenRefused("algorithm")
             key = await self._key_for(token, alg)
             payload = jwt.decode(
                 token,
@@ -113,17 +170,19 @@ class TokenVerifier:
                 leeway=LEEWAY_SECONDS,
                 options={"require": REQUIRED_CLAIMS},
             )
-        except Unauthenticated:
+        except TokenRefused:
             raise
-        except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
-            raise Unauthenticated(INVALID_TOKEN) from exc
+        except jwt.PyJWTError as exc:
+            raise TokenRefused(refusal_reason(exc)) from exc
+        except (ValueError, TypeError, KeyError) as exc:
+            raise TokenRefused("malformed") from exc
         sub = payload.get("sub")
         if not isinstance(sub, str) or not sub:
-            raise Unauthenticated(INVALID_TOKEN)
+            raise TokenRefused("malformed")
         return Claims(
             issuer=str(payload["iss"]),
             subject=sub,
-            scopes=_scopes(payload.get("scope")),
+            scopes=parse_scopes(payload.get("scope")),
             neighborhoods=_neighborhoods(payload.get("nbh")),
         )
 
@@ -133,6 +192,8 @@ def bearer_token(authorization: str | None) -> str | None:
     if authorization is None:
         return None
     scheme, _, token = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated(INVALID_TOKEN)
+    if scheme.lower() != "bearer":
+        raise TokenRefused("malformed", NOT_BEARER)
+    if not token.strip():
+        raise TokenRefused("malformed")
     return token.strip()

@@ -27,7 +27,7 @@ from strawberry.types import ExecutionResult
 
 from auth.authenticate import Authenticator
 from auth.rate_limits import Limits, make_limiter
-from auth.tokens import TokenVerifier
+from auth.tokens import TokenRefused, TokenVerifier
 from models import db
 from models.clock import Clock
 from models.errors import Unauthenticated
@@ -195,6 +195,9 @@ class GraphQLEndpoint:
         try:
             viewer = await self._auth.viewer(request.headers.get("authorization"))
         except Unauthenticated as error:
+            facts = facts_of(scope)
+            if facts is not None and isinstance(error, TokenRefused):
+                facts.refusal = error.reason
             await unauthenticated_response(error, media)(scope, receive, send)
             return
         scope.setdefault("state", {})["viewer"] = viewer

@@ -128,18 +128,23 @@ def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> Cal
 
 
 def log_request(
-    *, route: str, method: str, status: int, operation: str, outcome: str, seconds: float
+    *,
+    route: str,
+    method: str,
+    status: int,
+    operation: str,
+    outcome: str,
+    seconds: float,
+    reason: str | None = None,
 ) -> None:
-    request_log.info(
-        "request",
-        extra={
-            "cip": {
-                "route": route,
-                "method": method,
-                "status": status,
-                "operation": operation,
-                "outcome": outcome,
-                "duration_ms": round(seconds * 1000, 2),
-            }
-        },
-    )
+    fields: dict[str, object] = {
+        "route": route,
+        "method": method,
+        "status": status,
+        "operation": operation,
+        "outcome": outcome,
+        "duration_ms": round(seconds * 1000, 2),
+    }
+    if reason is not None:
+        fields["reason"] = reason  # why a token was refused (auth.tokens.REASONS)
+    request_log.info("request", extra={"cip": fields})

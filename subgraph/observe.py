@@ -30,6 +30,8 @@ STATE_KEY = "cip_request_facts"
 class RequestFacts:
     operations: list[str] = field(default_factory=list)
     outcome: str | None = None
+    # Why a token was refused (auth.tokens.REASONS); never the token, a claim or the subject.
+    refusal: str | None = None
 
     def note_outcome(self, code: str) -> None:
         if self.outcome in (None, "OK"):
@@ -186,4 +188,5 @@ class RequestObserver:
                 operation=operation,
                 outcome=facts.outcome,
                 seconds=seconds,
+                reason=facts.refusal,
             )

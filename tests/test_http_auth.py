@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 
 import jwt
@@ -76,14 +77,49 @@ def test_a_failing_token_is_refused_whole(server: LiveServer, case: str) -> None
     assert "Traceback" not in text and "jwt" not in text.lower()
 
 
+REASON = {
+    "malformed": "malformed",
+    "expired": "expired",
+    "not yet valid": "not_yet_valid",
+    "wrongly signed": "signature",
+    "wrong audience": "audience",
+    "wrong issuer": "issuer",
+    "alg none": "algorithm",
+    "no subject": "malformed",
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_the_log_line_of_a_refused_token_names_the_reason_and_nothing_of_the_token(
+    server: LiveServer, case: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="cip.request")
+    token = BAD[case](server)
+    server.gql(QUERY, token=token)
+    deadline = time.monotonic() + 5  # the line is written once the answer has been sent
+    while not any(r.name == "cip.request" for r in caplog.records):
+        assert time.monotonic() < deadline, "no request line was logged"
+        time.sleep(0.01)
+    [line] = [r for r in caplog.records if r.name == "cip.request"]
+    fields = line.cip  # type: ignore[attr-defined]
+    assert fields["outcome"] == "UNAUTHENTICATED"
+    assert fields["reason"] == REASON[case]
+    logged = json.dumps(fields) + caplog.text
+    for part in (token, *token.split(".")[:2], "alice", "elsewhere", "evil.example"):
+        assert part not in logged, part
+
+
 def test_a_good_token_reads(server: LiveServer) -> None:
     resp = server.gql(QUERY, token=_token(server))
     assert resp.errors == [] and resp.data["careScope"]["isNot"]
 
 
-def test_a_non_bearer_header_is_refused(server: LiveServer) -> None:
+def test_a_non_bearer_header_is_refused_and_told_what_to_send(server: LiveServer) -> None:
     resp = server.gql(QUERY, headers={"Authorization": "Basic YWxpY2U6cHc="})
     assert resp.codes == ["UNAUTHENTICATED"]
+    assert '"Bearer "' in resp.errors[0]["message"]
+    bare = server.gql(QUERY, headers={"Authorization": _token(server)})
+    assert bare.codes == ["UNAUTHENTICATED"] and '"Bearer "' in bare.errors[0]["message"]
 
 
 def test_get_requests_work_too(server: LiveServer) -> None:

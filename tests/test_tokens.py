@@ -15,7 +15,7 @@ from typing import Any
 import jwt
 import pytest
 
-from auth.tokens import TokenVerifier, bearer_token
+from auth.tokens import NOT_BEARER, TokenRefused, TokenVerifier, bearer_token, parse_scopes
 from models.errors import Unauthenticated
 from tests.jwks import AUDIENCE, ISSUER, jwks_for, make_keys, sign
 
@@ -80,12 +80,56 @@ FAILURES = {
 }
 
 
+REASON = {
+    "malformed": "malformed",
+    "expired": "expired",
+    "not yet valid": "not_yet_valid",
+    "wrongly signed": "signature",
+    "wrong audience": "audience",
+    "wrong issuer": "issuer",
+    "alg none": "algorithm",
+    "unknown kid": "unknown_kid",
+    "missing exp": "malformed",
+    "missing nbf": "malformed",
+    "hs256 with the public key": "algorithm",
+    "nbh not a list of strings": "malformed",
+    "scope with an em space": "malformed",
+}
+FAILURES["scope with an em space"] = lambda: sign(
+    KEYS["RS256"], "RS256", scope="cip:member\u2003cip:coordinator"
+)
+
+
 @pytest.mark.parametrize("case", sorted(FAILURES))
-def test_every_failure_is_unauthenticated(jwks_file: Path, case: str) -> None:
-    with pytest.raises(Unauthenticated) as info:
+def test_every_failure_is_unauthenticated_with_its_reason_for_the_log(
+    jwks_file: Path, case: str
+) -> None:
+    with pytest.raises(TokenRefused) as info:
         verify(verifier(jwks_file=jwks_file), FAILURES[case]())
     assert info.value.code == "UNAUTHENTICATED"
     assert info.value.message == "The token could not be verified."
+    assert info.value.reason == REASON[case]
+
+
+def test_scopes_split_on_ascii_space_only_and_follow_rfc_6749() -> None:
+    assert parse_scopes("cip:coordinator  other") == {"cip:coordinator", "other"}
+    assert parse_scopes("") == frozenset()
+    assert parse_scopes(None) == frozenset()
+    assert parse_scopes("a!#[]~ b") == {"a!#[]~", "b"}
+    for bad in (
+        "cip:member\u2003cip:coordinator",  # EM SPACE: one token, outside the syntax
+        "cip:member\tcip:coordinator",
+        "cip:member\u00a0cip:coordinator",
+        'say"hi',
+        "back\\slash",
+        "caf\u00e9",
+        "nul\x00",
+    ):
+        with pytest.raises(TokenRefused) as info:
+            parse_scopes(bad)
+        assert info.value.reason == "malformed", bad
+    with pytest.raises(TokenRefused):
+        parse_scopes(["cip:coordinator"])
 
 
 def test_leeway_is_small(jwks_file: Path) -> None:
@@ -165,6 +209,14 @@ def test_jwks_url_is_cached_and_refetched_on_an_unknown_kid(
 def test_a_malformed_authorization_header_is_refused(header: str) -> None:
     with pytest.raises(Unauthenticated):
         bearer_token(header)
+
+
+@pytest.mark.parametrize("header", ["Basic abc", "token", "eyJhbGciOi.x.y", "Token abc"])
+def test_a_header_without_bearer_says_so(header: str) -> None:
+    with pytest.raises(Unauthenticated) as info:
+        bearer_token(header)
+    assert info.value.message == NOT_BEARER
+    assert '"Bearer "' in NOT_BEARER
 
 
 def test_no_header_means_no_token() -> None:
