@@ -23,7 +23,7 @@ from strawberry.types.unset import UNSET
 
 from auth.directives import AggregateOnly
 from auth.privacy import CellPolicy, release_tree
-from auth.viewer import Viewer
+from auth.viewer import NOT_THIS_NEIGHBORHOOD, Viewer
 from models.errors import Forbidden, Unauthenticated
 
 
@@ -62,6 +62,14 @@ def field_neighborhoods(arguments: Mapping[str, Any]) -> tuple[str, ...] | None:
     return tuple(str(n) for n in listed)
 
 
+def missing_scope_message(scope_sets: Iterable[frozenset[str]]) -> str:
+    """FORBIDDEN's message for a token without the scope a field needs: names the scope."""
+    options = [" and ".join(sorted(s)) for s in scope_sets]
+    needed = " or ".join(options)
+    noun = "scope" if all(len(s) == 1 for s in scope_sets) else "scopes"
+    return f"This field needs the {noun} {needed} in your token's `scope` claim."
+
+
 def authorize(viewer: Viewer, rule: FieldRule, neighborhoods: Iterable[str] | None = None) -> None:
     """Raise Unauthenticated or Forbidden when ``viewer`` may not resolve a field with ``rule``.
 
@@ -73,12 +81,15 @@ def authorize(viewer: Viewer, rule: FieldRule, neighborhoods: Iterable[str] | No
     if not viewer.authenticated:
         raise Unauthenticated()
     if rule.scope_sets and not any(s <= viewer.scopes for s in rule.scope_sets):
-        raise Forbidden()
+        raise Forbidden(missing_scope_message(rule.scope_sets))
     if viewer.is_aggregate_client and rule.min_cell is None:
-        raise Forbidden("AI-layer clients may read aggregate fields only.")
+        raise Forbidden(
+            "AI-layer clients (scope cip:aggregate:read without cip:coordinator) may read "
+            "aggregate fields only."
+        )
     if rule.min_cell is not None and neighborhoods is not None:
         if not all(viewer.acts_for(n) for n in neighborhoods):
-            raise Forbidden("Your token does not act for this neighbourhood.")
+            raise Forbidden(NOT_THIS_NEIGHBORHOOD)
 
 
 def cell_policy(

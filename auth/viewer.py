@@ -8,6 +8,11 @@ from typing import Protocol
 COORDINATOR = "cip:coordinator"
 AGGREGATE_READ = "cip:aggregate:read"
 ALL_NEIGHBORHOODS = "*"
+# FORBIDDEN's message when a token's `nbh` claim does not cover the neighbourhood asked for.
+NOT_THIS_NEIGHBORHOOD = (
+    "Your token does not act for this neighbourhood; the neighbourhoods a token acts for "
+    "are listed in its `nbh` claim."
+)
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,12 @@ def steward_alert_variables(neighborhood: str, urgency: Urgency) -> dict[str, An
 
 
 # ---------------------------------------------------------------- the call
+NOT_CONFIGURED = (
+    "Local Commons is not configured on this server (set CIP_LOCAL_COMMONS_URL to its "
+    "GraphQL endpoint); nothing was sent."
+)
+
+
 def _caller_authorization(ctx: CareContext) -> str:
     request = ctx.request
     header = request.headers.get("authorization") if request is not None else None
@@ -89,7 +95,7 @@ async def call_local_commons(
     """POST one operation; the object under ``data.<field>``, or LocalCommonsUnavailable."""
     url = ctx.policy.local_commons_url
     if not url:
-        raise LocalCommonsUnavailable()
+        raise LocalCommonsUnavailable(NOT_CONFIGURED)
     authorization = _caller_authorization(ctx)
     transport = httpx.AsyncHTTPTransport(retries=0)
     async with httpx.AsyncClient(
@@ -120,7 +126,10 @@ async def raise_steward_alert(ctx: CareContext, neighborhood: str, urgency: Urge
     """Coordinators of ``neighborhood`` alert its stewards: only place and urgency are sent."""
     variables = steward_alert_variables(neighborhood, urgency)
     if not ctx.viewer.coordinates(neighborhood):
-        raise Forbidden("Only a coordinator of this neighbourhood can alert its stewards.")
+        raise Forbidden(
+            "Only a coordinator of this neighbourhood can alert its stewards: it needs the "
+            "scope cip:coordinator and the neighbourhood in the token's `nbh` claim."
+        )
     await call_local_commons(ctx, CREATE_STEWARD_ALERT, variables, "createStewardAlert")
     return True
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from auth.viewer import ALL_NEIGHBORHOODS, Viewer
+from auth.viewer import ALL_NEIGHBORHOODS, NOT_THIS_NEIGHBORHOOD, Viewer
 from models.clock import Clock
 from models.errors import Forbidden, Unauthenticated
 from models.sealing import Sealer
@@ -49,9 +49,12 @@ def subject(viewer: Viewer) -> str:
 def require_coordinator(viewer: Viewer, neighborhood: str | None = None) -> None:
     """FORBIDDEN unless a coordinator (for ``neighborhood`` when one is named)."""
     if not viewer.is_coordinator:
-        raise Forbidden("Only care coordinators may do this.")
+        raise Forbidden(
+            "Only care coordinators may do this: it needs the scope cip:coordinator in your "
+            "token's `scope` claim."
+        )
     if neighborhood is not None and not viewer.coordinates(neighborhood):
-        raise Forbidden("You do not coordinate this neighbourhood.")
+        raise Forbidden(NOT_THIS_NEIGHBORHOOD)
 
 
 def coordinated_filter(viewer: Viewer) -> dict[str, Any]:

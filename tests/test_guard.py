@@ -9,7 +9,7 @@ import pytest
 import strawberry
 
 from auth.directives import AggregateOnly
-from auth.guard import DirectiveGuard, FieldRule, authorize, rule_for
+from auth.guard import DirectiveGuard, FieldRule, authorize, missing_scope_message, rule_for
 from auth.viewer import AGGREGATE_READ, ANONYMOUS, COORDINATOR, Viewer
 from models.errors import Forbidden, Unauthenticated
 from resolvers.request import Policy
@@ -119,3 +119,28 @@ def test_viewer_neighbourhoods() -> None:
     everywhere = Viewer(subject="p", scopes=frozenset({COORDINATOR}), neighborhoods=frozenset("*"))
     assert everywhere.coordinates("oak") and everywhere.coordinates(None)
     assert not MEMBER.coordinates("elm")
+
+
+def test_forbidden_says_what_the_token_lacks() -> None:
+    member_rule = FieldRule(authenticated=True, scope_sets=(frozenset({COORDINATOR}),))
+    try:
+        authorize(MEMBER, member_rule)
+    except Forbidden as refused:
+        assert refused.code == "FORBIDDEN"
+        assert "cip:coordinator" in refused.message and "`scope`" in refused.message
+    else:
+        raise AssertionError("a member passed a coordinator field")
+    assert missing_scope_message((frozenset({COORDINATOR}), frozenset({AGGREGATE_READ}))) == (
+        "This field needs the scope cip:coordinator or cip:aggregate:read in your token's "
+        "`scope` claim."
+    )
+    other = Viewer(subject="p4", scopes=frozenset({COORDINATOR}), neighborhoods=frozenset({"oak"}))
+    try:
+        authorize(other, FieldRule(authenticated=True, min_cell=5), ["elm"])
+    except Forbidden as refused:
+        assert "does not act for this neighbourhood" in refused.message
+        assert "`nbh` claim" in refused.message
+    else:
+        raise AssertionError("a coordinator of oak read elm")
+    data, codes = run("{ pub agg }", MEMBER)
+    assert codes == ["FORBIDDEN"]

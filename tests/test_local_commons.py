@@ -128,6 +128,9 @@ def test_others_may_not_alert_and_nothing_is_sent(
     token = server.token(sub, scopes=scopes, nbh=[claim])
     resp = server.gql(ALERT, {"n": nbh, "u": "NOW"}, token=token)
     assert resp.codes == ["FORBIDDEN"]
+    assert "cip:coordinator" in resp.errors[0]["message"]  # what the token needs
+    if nbh_claim == "other":
+        assert "`nbh` claim" in resp.errors[0]["message"]
     assert resp.data is None
     assert fake.received == []
 
@@ -240,9 +243,14 @@ def test_bad_input_sends_nothing(server: LiveServer, fake: FakeLocalCommons, sub
     assert fake.received == []
 
 
-def test_unset_url_is_unavailable(server: LiveServer, fake: FakeLocalCommons, sub: str) -> None:
-    with pytest.raises(LocalCommonsUnavailable):
+def test_unset_url_is_unavailable_and_says_it_is_not_configured(
+    server: LiveServer, fake: FakeLocalCommons, sub: str
+) -> None:
+    with pytest.raises(LocalCommonsUnavailable) as info:
         ask(server, context(server, None, server.token(sub)), HelpRequest("a", "b"))
+    assert info.value.code == "LOCAL_COMMONS_UNAVAILABLE"
+    assert "not configured" in info.value.message
+    assert "CIP_LOCAL_COMMONS_URL" in info.value.message
     assert fake.received == []
 
 

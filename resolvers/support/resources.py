@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from tortoise.expressions import Q
 
-from auth.viewer import ALL_NEIGHBORHOODS
+from auth.viewer import ALL_NEIGHBORHOODS, NOT_THIS_NEIGHBORHOOD
 from models.errors import Forbidden, NotFound
 from models.support import CareResource
 from resolvers import input_rules
@@ -66,9 +66,12 @@ async def directory(neighborhood: str | None) -> list[ResourceFacts]:
 async def add(ctx: CareContext, draft: ResourceDraft) -> ResourceFacts:
     clean = clean_draft(draft)
     if clean.neighborhood is None and ALL_NEIGHBORHOODS not in ctx.viewer.neighborhoods:
-        raise Forbidden("Global resources are kept by coordinators of every neighbourhood.")
+        raise Forbidden(
+            "Global resources are kept by coordinators of every neighbourhood: a token whose "
+            '`nbh` claim holds "*".'
+        )
     if clean.neighborhood is not None and not ctx.viewer.coordinates(clean.neighborhood):
-        raise Forbidden("You do not coordinate this neighbourhood.")
+        raise Forbidden(NOT_THIS_NEIGHBORHOOD)
     row = await CareResource.create(
         name=clean.name,
         kind=clean.kind,
