@@ -26,6 +26,7 @@ DEV_ISSUER = "cip-dev"
 DEV_AUDIENCE = "cip"
 RATE_BACKENDS = ("memory", "database", "off")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DEV_METRICS_PORT = 9464
 
 
 class ConfigError(Exception):
@@ -139,6 +140,35 @@ def secret(name: str, raw: str) -> bytes:
     if len(value) < 32:
         raise ConfigError(f"{name} must be at least 32 characters")
     return value
+
+
+def port(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a TCP port number, got {raw!r}") from exc
+    if not 1 <= value <= 65535:
+        raise ConfigError(f"{name} must be a TCP port between 1 and 65535, got {value}")
+    return value
+
+
+GATEWAY_SECRET_MIN = 32
+
+
+def secret_list(name: str, raw: str) -> tuple[str, ...]:
+    """Comma-separated secrets (two while one is being rotated), each 32+ characters."""
+    found = tuple(s.strip() for s in raw.split(",") if s.strip())
+    if not found:
+        raise ConfigError(f"{name} holds no secret")
+    for value in found:
+        if len(value) < GATEWAY_SECRET_MIN:
+            raise ConfigError(
+                f"{name}: each secret must be at least {GATEWAY_SECRET_MIN} characters "
+                "(make one with `cip keygen` or `openssl rand -base64 32`)"
+            )
+        if not value.isascii() or not value.isprintable():
+            raise ConfigError(f"{name}: a secret must be printable ASCII (it travels in a header)")
+    return found
 
 
 def day(name: str, raw: str) -> dt.date:
@@ -267,6 +297,14 @@ class Settings:
     rate_client_header: str | None = var("CIP_RATE_CLIENT_HEADER", text)
     # Benchmarks and tests: report SQL statements per request in a response header.
     count_sql: bool = var("CIP_COUNT_SQL", flag, "off")
+    # Only the gateway may ask: every /graphql request carries one of these in
+    # GATEWAY_SECRET_HEADER (subgraph/gateway_secret.py).
+    gateway_secrets: tuple[str, ...] | None = var("CIP_GATEWAY_SECRET", secret_list)
+    # /metrics on a listener of its own (subgraph/metrics.py); off in prod unless set.
+    metrics_port: int | None = var("CIP_METRICS_PORT", port, dev_default=str(DEV_METRICS_PORT))
+    metrics_host: str = var("CIP_METRICS_HOST", text, "127.0.0.1")
+    # Prod on SQLite is a choice a small community may make, never a silent default.
+    allow_sqlite: bool = var("CIP_ALLOW_SQLITE", flag, "off")
 
     @property
     def is_dev(self) -> bool:
@@ -340,6 +378,18 @@ def _check(s: Settings) -> None:
         )
     if s.rate_backend == "off" and not s.is_dev:
         raise ConfigError("CIP_RATE_LIMIT_BACKEND=off is dev only; use memory or database")
+    if s.jwks_url and not s.is_dev and not s.jwks_url.startswith("https://"):
+        raise ConfigError(
+            "CIP_JWKS_URL must be https:// in prod: keys fetched over plain HTTP can be "
+            "replaced on the way"
+        )
+    on_sqlite = [u for u in (s.database_url, s.keystore_url) if u and u.startswith("sqlite://")]
+    if on_sqlite and not s.is_dev and not s.allow_sqlite:
+        raise ConfigError(
+            "CIP_ENV=prod refuses SQLite (CIP_DATABASE_URL unset means SQLite): set "
+            "CIP_DATABASE_URL to PostgreSQL, or CIP_ALLOW_SQLITE=1 if a small community "
+            "chooses SQLite (one instance, one worker)"
+        )
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:

@@ -125,6 +125,7 @@ def test_prod_verifies_tokens_with_the_jwks_file_only(tmp_path: Path, alg: str) 
         CIP_JWT_ISSUER="https://id.example.org/",
         CIP_JWT_AUDIENCE="cip",
         CIP_JWKS_FILE=str(jwks),
+        CIP_ALLOW_SQLITE="1",
     )
     query = {"query": "{ careScope { isNot } }"}
     with serving(env) as base:

@@ -34,6 +34,7 @@ def prod_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "CIP_JWT_ISSUER": "https://id.example.org/",
         "CIP_JWT_AUDIENCE": "cip",
         "CIP_JWKS_FILE": str(jwks),
+        "CIP_ALLOW_SQLITE": "1",
     }
     env.update(extra)
     return env
