@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -38,7 +39,7 @@ from subgraph.gate import Gate, refusal_response
 from subgraph.graphiql import ASSETS_DIR, graphiql_page
 from subgraph.headers import SecurityHeaders
 from subgraph.limits import query_limits
-from subgraph.metrics import Metrics
+from subgraph.metrics import Metrics, MetricsListener
 from subgraph.observe import OperationNames, RequestObserver, facts_of, result_outcome
 from subgraph.persisted import PersistedOperations, Refused, load_manifest
 from subgraph.policy import policy_from
@@ -55,6 +56,7 @@ from subgraph.settings import Settings
 from subgraph.sqlcount import CountingMiddleware
 
 ASSETS_PREFIX = "/graphiql-assets"
+metrics_log = logging.getLogger("cip.metrics")
 MEDIA_KEY = "cip_media_type"
 
 
@@ -226,18 +228,23 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     """The ASGI app. Migrations are applied by the caller (``cip serve``) before it starts."""
     clock = clock or Clock(settings.today)
 
+    metrics = Metrics()
+
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         async with database(settings):
-            yield
+            listener = await start_metrics_listener(settings, metrics)
+            try:
+                yield
+            finally:
+                if listener is not None:
+                    await listener.stop()
 
     endpoint = GraphQLEndpoint(settings, clock)
-    metrics = Metrics()
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint, methods=["GET", "POST"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/metrics", metrics.endpoint),
     ]
     if settings.is_dev:
         # A newcomer opening http://127.0.0.1:4001/ lands on GraphiQL, not on a bare 404.
@@ -264,6 +271,27 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     )
     app.state.rate_client_header = settings.rate_client_header
     return app
+
+
+async def start_metrics_listener(settings: Settings, metrics: Metrics) -> MetricsListener | None:
+    """/metrics on its own listener (CIP_METRICS_PORT); None when it is off. In dev a port
+    already taken by something else is a warning; in prod it stops the start."""
+    if settings.metrics_port is None:
+        return None
+    listener = MetricsListener(metrics, settings.metrics_host, settings.metrics_port)
+    try:
+        await listener.start()
+    except OSError as error:
+        if not settings.is_dev:
+            raise
+        metrics_log.warning(
+            "metrics listener not started: %s:%s is taken (%s); set CIP_METRICS_PORT",
+            settings.metrics_host,
+            settings.metrics_port,
+            error.strerror,
+        )
+        return None
+    return listener
 
 
 def http_extensions(settings: Settings) -> list[Any]:

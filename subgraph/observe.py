@@ -106,7 +106,7 @@ class OperationNames(SchemaExtension):
         facts.operations.append(safe_name(name))
 
 
-ROUTES = ("/graphql", "/healthz", "/readyz", "/metrics")
+ROUTES = ("/graphql", "/healthz", "/readyz")
 _SNIFF_LIMIT = 64 * 1024
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.federation.fake_local_commons import FakeLocalCommons
-from tests.support import FreshPostgres, LiveServer, dev_env
+from tests.support import FreshPostgres, LiveServer, dev_env, free_port
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -50,6 +50,8 @@ def server(
         CIP_RATE_ADDRESS_CODES_PER_HOUR="1000000",
         # Responses carry x-cip-sql-statements (tests/test_sql_statements.py).
         CIP_COUNT_SQL="1",
+        # /metrics on a listener of its own (tests/test_headers_and_metrics.py).
+        CIP_METRICS_PORT=str(free_port()),
     )
     live = LiveServer(env, backend).start()
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from auth.devtokens import mint_dev_token
-from subgraph.settings import Settings, load_settings
+from subgraph.settings import Settings, load_settings, prepare_data_dir
 from tests.support import GraphQLResponse, free_port
 
 
@@ -84,6 +84,8 @@ def cip_serve(env: Mapping[str, str], log_path: Path, workers: int = 1) -> Itera
     """Serve until the block ends; the server's output goes to ``log_path`` (a file, not a pipe
     that nobody reads while it runs)."""
     port = free_port()
+    # The dev keys the served process and this test read alike, made before either reads.
+    prepare_data_dir(dict(env))
     full_env = {"PATH": os.environ.get("PATH", ""), **env}
     args = [*CIP, "serve", "--port", str(port), "--workers", str(workers)]
     with log_path.open("wb") as log:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
+from pathlib import Path
 
 import httpx
+import pytest
 from starlette.types import Receive, Scope, Send
 
+from subgraph.app import start_metrics_listener
 from subgraph.headers import CONTENT_SECURITY_POLICY, SecurityHeaders
-from tests.support import LiveServer
+from subgraph.metrics import Metrics
+from subgraph.settings import DEV_METRICS_PORT, ConfigError, load_settings
+from tests.support import LiveServer, dev_env
+from tests.test_http_config import prod_env
 
 
 def secured(resp: httpx.Response, *, cacheable: bool = False) -> None:
@@ -45,7 +52,6 @@ def test_every_response_carries_the_security_headers(server: LiveServer) -> None
         client.put("/graphql"),
         client.get("/healthz"),
         client.get("/readyz"),
-        client.get("/metrics"),
         client.get("/no-such-page"),
         client.get("/graphiql-assets/no-such-file.js"),
     ]
@@ -63,6 +69,11 @@ def test_the_graphiql_page_needs_nothing_the_policy_forbids(server: LiveServer) 
     assert not re.search(r"\son\w+=", html), "no inline handlers"
 
 
+def scrape(server: LiveServer) -> httpx.Response:
+    """/metrics from the server's metrics listener (CIP_METRICS_PORT), not its GraphQL port."""
+    return httpx.get(f"http://127.0.0.1:{server.settings.metrics_port}/metrics", timeout=10)
+
+
 def metric_value(text: str, name: str, **labels: str) -> float:
     total = 0.0
     for line in text.splitlines():
@@ -74,12 +85,12 @@ def metric_value(text: str, name: str, **labels: str) -> float:
 
 
 def test_metrics_count_requests_by_operation_and_outcome(server: LiveServer) -> None:
-    before = server.client.get("/metrics").text
+    before = scrape(server).text
     for _ in range(3):
         server.gql("query MetricsProbe { careScope { isNot } }")
     server.gql("query MetricsTypo { careScop { isNot } }")
     server.gql("query MetricsProbe { careScope { isNot } }", token="forged")
-    resp = server.client.get("/metrics")
+    resp = scrape(server)
     assert resp.status_code == 200
     assert resp.headers["content-type"].startswith("text/plain")
     text = resp.text
@@ -103,9 +114,7 @@ def test_metrics_count_requests_by_operation_and_outcome(server: LiveServer) -> 
     assert families <= {
         "cip_requests",
         "cip_requests_total",
-        "cip_requests_created",
         "cip_request_duration_seconds",
-        "cip_request_duration_seconds_created",
         "cip_db_pool_connections",
         "cip_db_pool_idle_connections",
         "cip_db_pool_max_connections",
@@ -118,7 +127,7 @@ def test_operation_names_that_are_not_names_are_not_labels(server: LiveServer) -
         "/graphql",
         json={"query": "{ careScope { isNot } }", "operationName": "alice@example.org sub-123"},
     )
-    text = server.client.get("/metrics").text
+    text = scrape(server).text
     assert "alice@example.org" not in text
     assert 'operation="invalid"' in text
 
@@ -138,3 +147,45 @@ def test_an_unexpected_failure_still_answers_with_the_headers() -> None:
     secured(resp)
     assert resp.json()["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
     assert "must not be shown" not in resp.text
+
+
+def test_metrics_are_not_on_the_graphql_port_and_have_no_created_samples(
+    server: LiveServer,
+) -> None:
+    server.gql("query CreatedProbe { careScope { isNot } }")
+    assert server.client.get("/metrics").status_code == 404
+    resp = scrape(server)
+    assert resp.status_code == 200 and resp.headers["cache-control"] == "no-store"
+    assert "cip_requests_total" in resp.text
+    assert "_created" not in resp.text
+    other = httpx.get(f"http://127.0.0.1:{server.settings.metrics_port}/graphql", timeout=10)
+    assert other.status_code == 404
+
+
+def test_the_metrics_listener_binds_loopback_by_default_and_is_off_in_prod(
+    tmp_path: Path,
+) -> None:
+    dev = load_settings(dev_env(tmp_path, f"sqlite://{tmp_path}/x.sqlite3"))
+    assert (dev.metrics_host, dev.metrics_port) == ("127.0.0.1", DEV_METRICS_PORT)
+    prod = load_settings(prod_env(tmp_path))
+    assert prod.metrics_port is None
+    assert load_settings(prod_env(tmp_path, CIP_METRICS_PORT="9100")).metrics_port == 9100
+    with pytest.raises(ConfigError, match="CIP_METRICS_PORT"):
+        load_settings(prod_env(tmp_path, CIP_METRICS_PORT="70000"))
+
+
+def test_a_metrics_port_in_use_stops_a_prod_start_and_warns_in_dev(tmp_path: Path) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = str(taken.getsockname()[1])
+    try:
+        prod = load_settings(prod_env(tmp_path, CIP_METRICS_PORT=port))
+        with pytest.raises(OSError):
+            asyncio.run(start_metrics_listener(prod, Metrics()))
+        dev = load_settings(
+            dev_env(tmp_path, f"sqlite://{tmp_path}/x.sqlite3", CIP_METRICS_PORT=port)
+        )
+        assert asyncio.run(start_metrics_listener(dev, Metrics())) is None
+    finally:
+        taken.close()
