@@ -10,6 +10,7 @@ from typing import Any
 
 from cross_web import HTTPException
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import (
@@ -36,6 +37,7 @@ from models.sealing import Sealer
 from resolvers.request import CareContext
 from schema.build import build_schema
 from subgraph.gate import Gate, refusal_response
+from subgraph.gateway_secret import GATEWAY_SECRET_HEADER, NOT_FROM_THE_GATEWAY, secret_matches
 from subgraph.graphiql import ASSETS_DIR, graphiql_page
 from subgraph.headers import SecurityHeaders
 from subgraph.limits import query_limits
@@ -170,15 +172,31 @@ def unauthenticated_response(error: Unauthenticated, media: str = JSON) -> JSONR
     return JSONResponse(error_body(error.message, error.code, media), status_code=200)
 
 
+def not_from_the_gateway(scope: Scope) -> JSONResponse:
+    """401 and one error: the request did not carry CIP_GATEWAY_SECRET."""
+    facts = facts_of(scope)
+    if facts is not None:
+        facts.refusal = "gateway_secret"
+    media = response_media_type(Headers(scope=scope).get("accept"))
+    errors = error_body(NOT_FROM_THE_GATEWAY, Unauthenticated.code, GRAPHQL_RESPONSE_JSON)
+    return JSONResponse(errors, status_code=401, media_type=content_type_header(media))
+
+
 class GraphQLEndpoint:
     def __init__(self, settings: Settings, clock: Clock) -> None:
         self._graphql = CipGraphQL(settings, clock)
         self._auth = make_authenticator(settings)
         self._graphiql = settings.graphiql
         self._gate = gate_from(settings)
+        self._gateway_secrets = settings.gateway_secrets
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
+        if self._gateway_secrets is not None:
+            sent = request.headers.get(GATEWAY_SECRET_HEADER)
+            if not secret_matches(sent, self._gateway_secrets):
+                await not_from_the_gateway(scope)(scope, receive, send)
+                return
         if request.method == "GET" and _wants_html(request):
             page: Response
             if self._graphiql:

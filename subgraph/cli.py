@@ -262,7 +262,7 @@ def cmd_demo(_: argparse.Namespace) -> int:
 
 
 def cmd_check_partition(args: argparse.Namespace) -> int:
-    from subgraph.composition import ToolingError, check_partition
+    from subgraph.composition import GATEWAYS, ToolingError, check_partition, supergraph_for
 
     config = Path(args.config)
     if not config.is_file():
@@ -279,11 +279,15 @@ def cmd_check_partition(args: argparse.Namespace) -> int:
     libraries = ", ".join(f"{c.library} {c.version}" for c in report.compositions)
     names = ", ".join(report.subgraphs)
     print(f"cip: partition holds: {names} composed with {libraries}", file=sys.stderr)
+    target = GATEWAYS[args.for_gateway] if args.for_gateway else None
     if args.supergraph_out:
         out = Path(args.supergraph_out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(report.supergraph_sdl or "")
+        sdl = report.supergraph_sdl or ""
+        out.write_text(supergraph_for(target, sdl) if target else sdl)
         print(f"cip: supergraph written to {out}", file=sys.stderr)
+    if target is not None:
+        print(f"cip: {target.enforcement}", file=sys.stderr)
     return 0
 
 
@@ -368,6 +372,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--supergraph-out", default=None, help="write the composed supergraph here when it holds"
+    )
+    check.add_argument(
+        "--for",
+        dest="for_gateway",
+        choices=["hive-gateway", "apollo-gateway"],
+        default=None,
+        help="the gateway the supergraph is for (apollo-gateway: without the SECURITY "
+        "features it refuses); prints what that gateway enforces",
     )
     from bench.cli import add_parser as add_bench
 

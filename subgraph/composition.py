@@ -13,19 +13,55 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from subgraph.partition import partition_reasons
+from subgraph.partition import partition_reasons, without_security_features
 
 FEDERATION_DIR = Path(__file__).resolve().parent.parent / "federation"
 CIP_SUBGRAPH = "cip"
 REQUIRED_MODULES = (
     "@apollo/composition",
+    "@apollo/gateway",
+    "@apollo/server",
     "@theguild/federation-composition",
     "@graphql-hive/gateway",
     "graphql",
+    "graphql-http",
     "yaml",
 )
 NPM_CI_TIMEOUT = 900
 COMPOSE_TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class GatewayTarget:
+    """A gateway `cip check-partition --for` writes the supergraph for."""
+
+    name: str
+    strip_security: bool  # the gateway refuses the SECURITY features: drop them
+    enforcement: str  # one line: what the gateway enforces and what CIP does itself
+
+
+GATEWAYS = {
+    "hive-gateway": GatewayTarget(
+        "Hive Gateway",
+        strip_security=False,
+        enforcement=(
+            "Hive Gateway enforces @authenticated and @requiresScopes (CIP_GATEWAY_ENFORCE=1, "
+            "the default) and not @aggregateOnly; CIP enforces all of CIP's directives itself"
+        ),
+    ),
+    "apollo-gateway": GatewayTarget(
+        "@apollo/gateway",
+        strip_security=True,
+        enforcement=(
+            "@apollo/gateway enforces none of CIP's directives (@authenticated, "
+            "@requiresScopes, @aggregateOnly); CIP enforces all of them itself"
+        ),
+    ),
+}
+
+
+def supergraph_for(target: GatewayTarget, supergraph_sdl: str) -> str:
+    return without_security_features(supergraph_sdl) if target.strip_security else supergraph_sdl
 
 
 class ToolingError(Exception):

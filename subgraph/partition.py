@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from graphql import (
     ConstValueNode,
+    DirectiveDefinitionNode,
     DirectiveNode,
     DocumentNode,
     EnumTypeDefinitionNode,
@@ -24,6 +26,7 @@ from graphql import (
     ListTypeNode,
     ListValueNode,
     NamedTypeNode,
+    Node,
     NonNullTypeNode,
     ObjectValueNode,
     ScalarTypeDefinitionNode,
@@ -34,8 +37,12 @@ from graphql import (
     TypeDefinitionNode,
     TypeExtensionNode,
     TypeNode,
+    Visitor,
     parse,
+    print_ast,
+    visit,
 )
+from graphql.language.visitor import REMOVE
 
 BUILTIN_SCALARS = frozenset({"String", "Int", "Float", "Boolean", "ID"})
 ROOT_TYPES = frozenset({"Query", "Mutation", "Subscription"})
@@ -261,3 +268,59 @@ def partition_reasons(
     except SdlError as error:
         return [str(error)]
     return reasons
+
+
+# ---------------------------------------------------------------- gateways
+SECURITY_FEATURES = (
+    "https://specs.apollo.dev/authenticated/",
+    "https://specs.apollo.dev/requiresScopes/",
+    "https://specs.apollo.dev/policy/",
+)
+
+
+def _security_names(doc: DocumentNode) -> tuple[set[str], set[str]]:
+    """The directive and type names the supergraph's SECURITY links bring in."""
+    directives: set[str] = set()
+    types: set[str] = set()
+    for node in doc.definitions:
+        if not isinstance(node, (SchemaDefinitionNode, SchemaExtensionNode)):
+            continue
+        for link in node.directives or ():
+            url = _string(_argument(link, "url")) or ""
+            if link.name.value != "link" or not url.startswith(SECURITY_FEATURES):
+                continue
+            feature = url.rstrip("/").split("/")[-2]
+            alias = _string(_argument(link, "as")) or feature
+            directives.add(alias)
+            types.add(f"{alias}__")  # a prefix: requiresScopes__Scope, policy__Policy
+    return directives, types
+
+
+def without_security_features(supergraph_sdl: str) -> str:
+    """The supergraph without its SECURITY features (@authenticated, @requiresScopes,
+    @policy): their @link, their definitions and every use. A gateway that does not know
+    them (@apollo/gateway) refuses a supergraph that links them; what it then serves
+    enforces none of them, and CIP enforces them all itself."""
+    doc = parse_sdl("supergraph", supergraph_sdl)
+    directives, prefixes = _security_names(doc)
+    if not directives:
+        return supergraph_sdl
+    prefix_tuple = tuple(prefixes)
+
+    def is_security_link(d: DirectiveNode) -> bool:
+        url = _string(_argument(d, "url")) or ""
+        return d.name.value == "link" and url.startswith(SECURITY_FEATURES)
+
+    class Strip(Visitor):
+        def enter(self, node: Node, *_: Any) -> Any:
+            if isinstance(node, DirectiveNode) and (
+                node.name.value in directives or is_security_link(node)
+            ):
+                return REMOVE
+            if isinstance(node, DirectiveDefinitionNode) and node.name.value in directives:
+                return REMOVE
+            if isinstance(node, TypeDefinitionNode) and node.name.value.startswith(prefix_tuple):
+                return REMOVE
+            return None
+
+    return print_ast(visit(doc, Strip())) + "\n"

@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from graphql import parse
 
 from subgraph.composition import FEDERATION_DIR, check_partition, ensure_node_modules
+from subgraph.partition import without_security_features
 from tests.federation.tooling import ROGUE, ROOT, cip
 
 # Each rogue directory and a phrase its failure must name.
@@ -39,6 +41,35 @@ def test_the_real_supergraph_config_holds(tmp_path: Path) -> None:
     supergraph = out.read_text()
     assert 'join__graph(name: "cip"' in supergraph
     assert 'join__graph(name: "local_commons"' in supergraph
+
+
+def test_for_apollo_gateway_the_supergraph_has_no_security_features_and_says_so(
+    tmp_path: Path,
+) -> None:
+    full, stripped = tmp_path / "full.graphql", tmp_path / "apollo.graphql"
+    assert cip("check-partition", "--supergraph-out", str(full)).code == 0
+    run = cip("check-partition", "--supergraph-out", str(stripped), "--for", "apollo-gateway")
+    assert run.code == 0, run.stderr
+    [line] = [x for x in run.stderr.splitlines() if "enforces" in x]
+    assert line == (
+        "cip: @apollo/gateway enforces none of CIP's directives (@authenticated, "
+        "@requiresScopes, @aggregateOnly); CIP enforces all of them itself"
+    )
+    before, after = full.read_text(), stripped.read_text()
+    assert "@authenticated" in before and "@requiresScopes(scopes:" in before
+    for gone in ("specs.apollo.dev/authenticated", "specs.apollo.dev/requiresScopes",
+                 "@authenticated", "@requiresScopes(", "requiresScopes__Scope"):  # fmt: skip
+        assert gone not in after, gone
+    # Everything else is kept: the same fields, joins and CIP's own @aggregateOnly.
+    assert after.count("@join__field(") == before.count("@join__field(")
+    assert "@aggregateOnly(minCell: 5)" in after
+    assert len(parse(after).definitions) == len(parse(before).definitions) - 3
+
+
+def test_without_security_features_leaves_a_supergraph_without_them_alone() -> None:
+    sdl = 'schema @link(url: "https://specs.apollo.dev/link/v1.0") { query: Query }\n'
+    sdl += "type Query { a: Int }\n"
+    assert without_security_features(sdl) == sdl
 
 
 def test_both_libraries_compose_the_real_config() -> None:
