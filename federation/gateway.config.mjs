@@ -11,6 +11,8 @@
 //   CIP_GATEWAY_JWT_SECRET     dev only: the HS256 secret `cip token` signs with.
 //   CIP_GATEWAY_JWT_ISSUER     expected `iss` (default cip-dev).
 //   CIP_GATEWAY_JWT_AUDIENCE   expected `aud` (default cip).
+//   CIP_GATEWAY_SECRET         sent to the `cip` subgraph only, in x-cip-gateway-secret
+//                              (CIP_GATEWAY_SECRET on CIP's side; with a list, the first).
 import {
   createInlineSigningKeyProvider,
   createRemoteJwksSigningKeyProvider,
@@ -19,6 +21,7 @@ import {
 
 const env = process.env;
 const enforce = (env.CIP_GATEWAY_ENFORCE ?? "1") !== "0";
+const secret = (env.CIP_GATEWAY_SECRET ?? "").split(",")[0].trim();
 
 function signingKeys() {
   if (env.CIP_GATEWAY_JWKS_URL) {
@@ -65,10 +68,11 @@ const authentication = () => {
 export const gatewayConfig = defineConfig({
   ...(enforce ? authentication() : {}),
   // Each subgraph verifies the caller itself, with the caller's own token; nothing else of
-  // the client's request is passed on.
+  // the client's request is passed on. Only CIP gets the gateway secret.
   propagateHeaders: {
-    fromClientToSubgraphs: ({ request }) => ({
+    fromClientToSubgraphs: ({ request, subgraphName }) => ({
       authorization: request.headers.get("authorization") ?? undefined,
+      ...(subgraphName === "cip" && secret ? { "x-cip-gateway-secret": secret } : {}),
     }),
   },
   // The gateway's own GraphiQL loads assets from a CDN; coordinators use the subgraph's.

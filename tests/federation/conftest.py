@@ -1,5 +1,7 @@
 """Fixtures for the gateway end to end: the supergraph composed from the live CIP subgraph and
-the fake Local Commons, and Hive Gateway in front of them, enforcing or not."""
+the fake Local Commons, and the gateways in front of them: Hive Gateway enforcing or not, and
+@apollo/gateway (on the supergraph written for it), which enforces nothing. ``every_gateway``
+runs a case through each of the three."""
 
 from __future__ import annotations
 
@@ -8,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from subgraph.composition import check_partition
+from subgraph.composition import GATEWAYS, check_partition, supergraph_for
 from tests.federation.fake_local_commons import SDL_PATH, FakeLocalCommons
-from tests.federation.gateway import HiveGateway
+from tests.federation.gateway import ApolloGateway, Gateway, HiveGateway
 from tests.federation.tooling import ROOT
 from tests.support import LiveServer
 
@@ -63,3 +65,33 @@ def gateway(server: LiveServer, supergraph: Path) -> Iterator[HiveGateway]:
 def open_gateway(server: LiveServer, supergraph: Path) -> Iterator[HiveGateway]:
     """Hive Gateway with its own enforcement off: only the subgraphs' enforcement remains."""
     yield from _gateway(server, supergraph, enforce=False)
+
+
+@pytest.fixture(scope="session")
+def apollo_supergraph(supergraph: Path) -> Path:
+    """The supergraph as `cip check-partition --for apollo-gateway` writes it."""
+    path = supergraph.with_name("supergraph-apollo.graphql")
+    path.write_text(supergraph_for(GATEWAYS["apollo-gateway"], supergraph.read_text()))
+    return path
+
+
+@pytest.fixture(scope="session")
+def apollo_gateway(apollo_supergraph: Path) -> Iterator[ApolloGateway]:
+    """@apollo/gateway with @apollo/server: it enforces none of CIP's directives."""
+    gateway = ApolloGateway(apollo_supergraph).start()
+    try:
+        yield gateway
+    finally:
+        gateway.stop()
+
+
+GATEWAY_FIXTURES = ["gateway", "open_gateway", "apollo_gateway"]
+
+
+@pytest.fixture(params=GATEWAY_FIXTURES)
+def every_gateway(request: pytest.FixtureRequest) -> Gateway:
+    """Each gateway in turn: Hive Gateway enforcing, Hive Gateway enforcing nothing, and
+    @apollo/gateway (enforcing nothing)."""
+    found = request.getfixturevalue(str(request.param))
+    assert isinstance(found, Gateway)
+    return found

@@ -1,7 +1,9 @@
-"""Hive Gateway (npm, Node) in front of a composed supergraph, on a free loopback port.
+"""The gateways (npm, Node) in front of a composed supergraph, each on a free loopback port:
+Hive Gateway (federation/gateway.config.mjs, enforcing @authenticated/@requiresScopes or not)
+and @apollo/gateway with @apollo/server (federation/apollo-gateway.mjs, enforcing nothing).
 
-A real process of its own, started from federation/node_modules with federation/
-gateway.config.mjs; stopped by its own process id (never by name).
+Each is a real process of its own, started from federation/node_modules; stopped by its own
+process group id (never by name).
 """
 
 from __future__ import annotations
@@ -21,49 +23,37 @@ from tests.support import GraphQLResponse, free_port
 
 GATEWAY_BIN = FEDERATION_DIR / "node_modules" / "@graphql-hive" / "gateway" / "dist" / "bin.js"
 CONFIG = FEDERATION_DIR / "gateway.config.mjs"
+APOLLO_GATEWAY = FEDERATION_DIR / "apollo-gateway.mjs"
 
 
-class HiveGateway:
-    def __init__(
-        self,
-        supergraph: Path,
-        *,
-        jwt_secret: bytes,
-        issuer: str,
-        audience: str,
-        enforce: bool = True,
-    ) -> None:
+class Gateway:
+    """One gateway process. ``enforces``: it refuses unauthorized fields itself (Hive Gateway
+    with CIP_GATEWAY_ENFORCE=1); otherwise CIP's own enforcement is all there is."""
+
+    name = "gateway"
+    enforces = False
+
+    def __init__(self, supergraph: Path, *, secret: str | None = None) -> None:
         self.supergraph = supergraph
-        self.enforce = enforce
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/graphql"
-        self.env = {
-            **os.environ,
-            "CIP_GATEWAY_ENFORCE": "1" if enforce else "0",
-            "CIP_GATEWAY_JWT_SECRET": jwt_secret.decode(),
-            "CIP_GATEWAY_JWT_ISSUER": issuer,
-            "CIP_GATEWAY_JWT_AUDIENCE": audience,
-            "NODE_NO_WARNINGS": "1",
-        }
+        self.env = {**os.environ, "NODE_NO_WARNINGS": "1"}
+        if secret is not None:
+            self.env["CIP_GATEWAY_SECRET"] = secret
         self._log = tempfile.TemporaryFile()
         self._process: subprocess.Popen[bytes] | None = None
         self.client = httpx.Client(timeout=30)
 
-    def start(self) -> HiveGateway:
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def start(self) -> Gateway:
         ensure_node_modules()
         self._process = subprocess.Popen(
-            [
-                node_binary(),
-                str(GATEWAY_BIN),
-                "supergraph",
-                str(self.supergraph),
-                "--config-path",
-                str(CONFIG),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
+            self.command(),
             cwd=FEDERATION_DIR,
             env=self.env,
             stdout=self._log,
@@ -73,7 +63,7 @@ class HiveGateway:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError(f"Hive Gateway exited early:\n{self.log()}")
+                raise RuntimeError(f"{self.name} exited early:\n{self.log()}")
             try:
                 if self.gql("{ __typename }").data == {"__typename": "Query"}:
                     return self
@@ -81,7 +71,7 @@ class HiveGateway:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"Hive Gateway did not start:\n{self.log()}")
+        raise RuntimeError(f"{self.name} did not start:\n{self.log()}")
 
     def log(self) -> str:
         self._log.seek(0)
@@ -121,3 +111,58 @@ class HiveGateway:
             payload["variables"] = variables
         resp = self.post(payload, token, headers)
         return GraphQLResponse(resp.status_code, resp.json())
+
+
+class HiveGateway(Gateway):
+    name = "Hive Gateway"
+
+    def __init__(
+        self,
+        supergraph: Path,
+        *,
+        jwt_secret: bytes,
+        issuer: str,
+        audience: str,
+        enforce: bool = True,
+        secret: str | None = None,
+    ) -> None:
+        super().__init__(supergraph, secret=secret)
+        self.enforces = enforce
+        self.name = "Hive Gateway" if enforce else "Hive Gateway (enforcing nothing)"
+        self.env |= {
+            "CIP_GATEWAY_ENFORCE": "1" if enforce else "0",
+            "CIP_GATEWAY_JWT_SECRET": jwt_secret.decode(),
+            "CIP_GATEWAY_JWT_ISSUER": issuer,
+            "CIP_GATEWAY_JWT_AUDIENCE": audience,
+        }
+
+    def command(self) -> list[str]:
+        return [
+            node_binary(),
+            str(GATEWAY_BIN),
+            "supergraph",
+            str(self.supergraph),
+            "--config-path",
+            str(CONFIG),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
+
+
+class ApolloGateway(Gateway):
+    """@apollo/gateway with @apollo/server, on the supergraph `--for apollo-gateway` writes."""
+
+    name = "@apollo/gateway"
+
+    def command(self) -> list[str]:
+        return [
+            node_binary(),
+            str(APOLLO_GATEWAY),
+            str(self.supergraph),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]

@@ -1,10 +1,13 @@
-"""End to end through a real Hive Gateway: the live CIP subgraph and the fake Local Commons
-composed into one supergraph, JWTs verified at the gateway, @authenticated/@requiresScopes
-enforced there (`gateway`) or not at all (`open_gateway`, the subgraph alone), and the
-caller's Authorization header propagated to both subgraphs.
+"""End to end through real gateways: the live CIP subgraph and the fake Local Commons composed
+into one supergraph, and every case run through each gateway (`every_gateway`): Hive Gateway
+verifying JWTs and enforcing @authenticated/@requiresScopes itself (`gateway`), Hive Gateway
+enforcing nothing (`open_gateway`), and @apollo/gateway with @apollo/server on the supergraph
+`cip check-partition --for apollo-gateway` writes (`apollo_gateway`, enforcing nothing). Where
+the gateway does not enforce, CIP refuses by itself: the forbidden requests prove it. The
+caller's Authorization header is propagated to both subgraphs.
 
-Adding a case is one function taking the fixtures it needs (`gateway`, `open_gateway`,
-`server`, `local_commons`, `nbh`, `sub`); `server.token(...)` mints tokens the gateway accepts.
+Adding a case is one function taking the fixtures it needs (`every_gateway`, `server`,
+`local_commons`, `nbh`, `sub`); `server.token(...)` mints tokens the gateways accept.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 from graphql import DocumentNode, EnumTypeDefinitionNode, parse
 
 from tests.federation.fake_local_commons import FakeLocalCommons
-from tests.federation.gateway import HiveGateway
+from tests.federation.gateway import Gateway
 from tests.support import LiveServer
 
 CARE_SCOPE = "{ careScope { isNot canHold cannotHold } }"
@@ -87,7 +90,7 @@ def reachable(types: dict[str, dict[str, Any]], start: str) -> set[str]:
     return seen
 
 
-def introspected_types(gateway: HiveGateway) -> dict[str, dict[str, Any]]:
+def introspected_types(gateway: Gateway) -> dict[str, dict[str, Any]]:
     resp = gateway.gql(INTROSPECT_TYPES)
     assert resp.errors == [], resp.errors
     return {t["name"]: t for t in resp.data["__schema"]["types"]}
@@ -95,34 +98,29 @@ def introspected_types(gateway: HiveGateway) -> dict[str, dict[str, Any]]:
 
 # ---------------------------------------------------------------- careScope
 def test_care_scope_through_the_gateway_is_the_subgraphs_answer(
-    gateway: HiveGateway, server: LiveServer, sub: str
+    every_gateway: Gateway, server: LiveServer, sub: str
 ) -> None:
     direct = server.gql(CARE_SCOPE)
-    anonymous = gateway.gql(CARE_SCOPE)
-    member = gateway.gql(CARE_SCOPE, token=server.token(sub))
+    anonymous = every_gateway.gql(CARE_SCOPE)
+    member = every_gateway.gql(CARE_SCOPE, token=server.token(sub))
     assert anonymous.status == 200 and anonymous.errors == []
     assert anonymous.data == direct.data == member.data
 
 
-def test_care_scope_through_the_open_gateway_too(
-    open_gateway: HiveGateway, server: LiveServer
-) -> None:
-    assert open_gateway.gql(CARE_SCOPE).data == server.gql(CARE_SCOPE).data
-
-
 # ---------------------------------------------------------------- the partition
 def test_member_cannot_reach_any_cip_field(
-    gateway: HiveGateway, supergraph: Path, local_commons: FakeLocalCommons, sub: str
+    every_gateway: Gateway, supergraph: Path, local_commons: FakeLocalCommons, sub: str
 ) -> None:
     local_commons.reset()
-    resp = gateway.gql('{ member(id: "m-1") { id careScope { isNot } } }')
+    resp = every_gateway.gql('{ member(id: "m-1") { id careScope { isNot } } }')
     assert resp.data is None
     assert [e["extensions"]["code"] for e in resp.errors] == ["GRAPHQL_VALIDATION_FAILED"]
     assert 'Cannot query field "careScope" on type "Member"' in resp.errors[0]["message"]
     cip_types = [t for t, g in owners(supergraph).items() if g == {"CIP"}]
     assert cip_types, "the supergraph names no CIP type"
     for cip_type in cip_types:
-        spread = gateway.gql(f'{{ member(id: "m-1") {{ ... on {cip_type} {{ __typename }} }} }}')
+        query = f'{{ member(id: "m-1") {{ ... on {cip_type} {{ __typename }} }} }}'
+        spread = every_gateway.gql(query)
         assert spread.data is None, cip_type
         assert spread.errors and all(
             e["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED" for e in spread.errors
@@ -131,9 +129,9 @@ def test_member_cannot_reach_any_cip_field(
 
 
 def test_cip_and_local_commons_reach_disjoint_types_through_the_gateway(
-    gateway: HiveGateway, supergraph: Path
+    every_gateway: Gateway, supergraph: Path
 ) -> None:
-    types = introspected_types(gateway)
+    types = introspected_types(every_gateway)
     graphs = root_field_graphs(supergraph)
     reach: dict[str, set[str]] = {"CIP": set(), "LOCAL_COMMONS": set()}
     for (root, field_name), graph in graphs.items():
@@ -147,21 +145,25 @@ def test_cip_and_local_commons_reach_disjoint_types_through_the_gateway(
     assert cip_types <= reach["CIP"] | {"_Service", "_Any"}
 
 
-def test_each_root_field_is_resolved_by_one_subgraph(supergraph: Path) -> None:
-    graphs = root_field_graphs(supergraph)
-    assert graphs[("Query", "careScope")] == "CIP"
-    assert graphs[("Query", "member")] == "LOCAL_COMMONS"
-    assert graphs[("Mutation", "raiseStewardAlert")] == "CIP"
-    assert graphs[("Mutation", "createStewardAlert")] == "LOCAL_COMMONS"
+def test_each_root_field_is_resolved_by_one_subgraph(
+    supergraph: Path, apollo_supergraph: Path
+) -> None:
+    for composed in (supergraph, apollo_supergraph):
+        graphs = root_field_graphs(composed)
+        assert graphs[("Query", "careScope")] == "CIP"
+        assert graphs[("Query", "member")] == "LOCAL_COMMONS"
+        assert graphs[("Mutation", "raiseStewardAlert")] == "CIP"
+        assert graphs[("Mutation", "createStewardAlert")] == "LOCAL_COMMONS"
+    assert root_field_graphs(supergraph) == root_field_graphs(apollo_supergraph)
 
 
 # ---------------------------------------------------------------- tokens and enforcement
 def test_the_callers_token_reaches_local_commons_and_nothing_else_of_theirs(
-    gateway: HiveGateway, server: LiveServer, local_commons: FakeLocalCommons, sub: str
+    every_gateway: Gateway, server: LiveServer, local_commons: FakeLocalCommons, sub: str
 ) -> None:
     local_commons.reset()
     token = server.token(sub)
-    resp = gateway.gql(MEMBER, token=token)
+    resp = every_gateway.gql(MEMBER, token=token)
     assert resp.errors == []
     assert resp.data == {"member": {"id": "m-1", "displayName": "A neighbour"}}
     [received] = local_commons.received
@@ -170,11 +172,15 @@ def test_the_callers_token_reaches_local_commons_and_nothing_else_of_theirs(
 
 
 def test_a_coordinator_alert_goes_gateway_to_cip_to_local_commons(
-    gateway: HiveGateway, server: LiveServer, local_commons: FakeLocalCommons, nbh: str, sub: str
+    every_gateway: Gateway,
+    server: LiveServer,
+    local_commons: FakeLocalCommons,
+    nbh: str,
+    sub: str,
 ) -> None:
     local_commons.reset()
     token = server.token(sub, scopes=["cip:coordinator"], nbh=[nbh])
-    resp = gateway.gql(ALERT, {"n": nbh, "u": "NOW"}, token=token)
+    resp = every_gateway.gql(ALERT, {"n": nbh, "u": "NOW"}, token=token)
     assert resp.errors == [] and resp.data == {"raiseStewardAlert": True}
     [received] = local_commons.received  # CIP's call, with the token the gateway passed on
     assert received.headers["authorization"] == f"Bearer {token}"
@@ -183,31 +189,27 @@ def test_a_coordinator_alert_goes_gateway_to_cip_to_local_commons(
     }
 
 
-def test_the_gateway_enforces_authenticated(
-    gateway: HiveGateway, local_commons: FakeLocalCommons, nbh: str
+def codes(resp: Any) -> list[str]:
+    return [e["extensions"]["code"] for e in resp.errors]
+
+
+def test_authenticated_is_enforced_by_the_gateway_or_else_by_cip(
+    every_gateway: Gateway, local_commons: FakeLocalCommons, nbh: str
 ) -> None:
     local_commons.reset()
-    resp = gateway.gql(ALERT, {"n": nbh, "u": "NOW"})
-    assert resp.data == {"raiseStewardAlert": None}
-    assert [e["extensions"]["code"] for e in resp.errors] == ["UNAUTHORIZED_FIELD_OR_TYPE"]
+    resp = every_gateway.gql(ALERT, {"n": nbh, "u": "NOW"})
+    if every_gateway.enforces:
+        assert resp.data == {"raiseStewardAlert": None}
+        assert codes(resp) == ["UNAUTHORIZED_FIELD_OR_TYPE"]
+    else:  # the gateway let it through: CIP refused it
+        assert resp.data is None
+        assert codes(resp) == ["UNAUTHENTICATED"]
+        assert resp.errors[0]["extensions"].get("serviceName", "cip") == "cip"
     assert local_commons.received == []
 
 
-def test_the_subgraph_enforces_authenticated_itself(
-    open_gateway: HiveGateway, local_commons: FakeLocalCommons, nbh: str
-) -> None:
-    local_commons.reset()
-    resp = open_gateway.gql(ALERT, {"n": nbh, "u": "NOW"})
-    assert resp.data is None
-    assert [(e["extensions"]["code"], e["extensions"].get("serviceName")) for e in resp.errors] == [
-        ("UNAUTHENTICATED", "cip")
-    ]
-    assert local_commons.received == []
-
-
-def test_a_member_may_not_alert_through_either_gateway(
-    gateway: HiveGateway,
-    open_gateway: HiveGateway,
+def test_a_member_may_not_alert_through_any_gateway(
+    every_gateway: Gateway,
     server: LiveServer,
     local_commons: FakeLocalCommons,
     nbh: str,
@@ -215,52 +217,55 @@ def test_a_member_may_not_alert_through_either_gateway(
 ) -> None:
     local_commons.reset()
     token = server.token(sub, nbh=[nbh])
-    for gw in (gateway, open_gateway):
-        resp = gw.gql(ALERT, {"n": nbh, "u": "NOW"}, token=token)
-        assert resp.data is None
-        assert [e["extensions"]["code"] for e in resp.errors] == ["FORBIDDEN"]
+    resp = every_gateway.gql(ALERT, {"n": nbh, "u": "NOW"}, token=token)
+    assert resp.data is None
+    assert codes(resp) == ["FORBIDDEN"]
     assert local_commons.received == []
 
 
-def test_a_forged_token_is_refused_by_the_gateway_and_by_the_subgraph(
-    gateway: HiveGateway, open_gateway: HiveGateway, server: LiveServer, sub: str
+def test_a_forged_token_is_refused_by_the_gateway_or_by_the_subgraph(
+    every_gateway: Gateway, server: LiveServer, sub: str
 ) -> None:
     good = server.token(sub)
     forged = good[:-4] + ("AAAA" if not good.endswith("AAAA") else "BBBB")
-    at_gateway = gateway.gql(CARE_SCOPE, token=forged)
-    assert at_gateway.status in (400, 401) and at_gateway.data is None and at_gateway.errors
-    at_subgraph = open_gateway.gql(CARE_SCOPE, token=forged)
-    assert at_subgraph.data is None
-    assert [e["extensions"]["code"] for e in at_subgraph.errors] == ["UNAUTHENTICATED"]
+    resp = every_gateway.gql(CARE_SCOPE, token=forged)
+    assert resp.data is None and resp.errors
+    if every_gateway.enforces:
+        assert resp.status in (400, 401)
+    else:
+        assert codes(resp) == ["UNAUTHENTICATED"]
 
 
 VIEW_AND_SCOPE = """query($n: ID!) { careScope { isNot }
   careCoordinationView(neighborhood: $n) { neighborhood activeCircles { value suppressed } } }"""
 
 
-def test_aggregates_are_denied_to_a_member_by_the_gateway(
-    gateway: HiveGateway, server: LiveServer, nbh: str, sub: str
+def test_aggregates_are_denied_to_a_member_by_the_gateway_or_by_cip(
+    every_gateway: Gateway, server: LiveServer, nbh: str, sub: str
 ) -> None:
-    resp = gateway.gql(VIEW_AND_SCOPE, {"n": nbh}, token=server.token(sub, nbh=[nbh]))
+    resp = every_gateway.gql(VIEW_AND_SCOPE, {"n": nbh}, token=server.token(sub, nbh=[nbh]))
     assert resp.data["careCoordinationView"] is None
     assert resp.data["careScope"]["isNot"]  # the rest of the response intact
-    assert [e["extensions"]["code"] for e in resp.errors] == ["UNAUTHORIZED_FIELD_OR_TYPE"]
+    expected = "UNAUTHORIZED_FIELD_OR_TYPE" if every_gateway.enforces else "FORBIDDEN"
+    assert codes(resp) == [expected]
+    if not every_gateway.enforces:
+        assert "cip:coordinator" in resp.errors[0]["message"]  # CIP's words reach the caller
 
 
-def test_aggregates_are_denied_to_a_member_by_the_subgraph_itself(
-    open_gateway: HiveGateway, server: LiveServer, nbh: str, sub: str
+def test_a_coordinator_of_another_neighbourhood_is_refused_by_cip(
+    every_gateway: Gateway, server: LiveServer, nbh: str, sub: str
 ) -> None:
-    resp = open_gateway.gql(VIEW_AND_SCOPE, {"n": nbh}, token=server.token(sub, nbh=[nbh]))
+    token = server.token(sub, scopes=["cip:coordinator"], nbh=[f"{nbh}-other"])
+    resp = every_gateway.gql(VIEW_AND_SCOPE, {"n": nbh}, token=token)
     assert resp.data["careCoordinationView"] is None
-    assert resp.data["careScope"]["isNot"]
-    assert [e["extensions"]["code"] for e in resp.errors] == ["FORBIDDEN"]
+    assert codes(resp) == ["FORBIDDEN"]  # @aggregateOnly's neighbourhood rule: no gateway has it
 
 
 def test_a_coordinator_reads_the_view_through_the_gateway(
-    gateway: HiveGateway, server: LiveServer, nbh: str, sub: str
+    every_gateway: Gateway, server: LiveServer, nbh: str, sub: str
 ) -> None:
     token = server.token(sub, scopes=["cip:coordinator"], nbh=[nbh])
-    resp = gateway.gql(VIEW_AND_SCOPE, {"n": nbh}, token=token)
+    resp = every_gateway.gql(VIEW_AND_SCOPE, {"n": nbh}, token=token)
     assert resp.errors == []
     assert resp.data["careCoordinationView"] == {
         "neighborhood": nbh,
@@ -272,32 +277,32 @@ CIRCLE = """query($id: ID!) { circle(id: $id) { id focus myRole members { displa
 
 
 def test_a_members_circle_query_works_through_the_gateway(
-    gateway: HiveGateway, server: LiveServer, nbh: str
+    every_gateway: Gateway, server: LiveServer, nbh: str
 ) -> None:
     from tests import circles
 
     facilitator = circles.coordinator(server, nbh)
     circle = circles.form(server, facilitator, nbh, focus="Holding Ines this spring")
     member = circles.add_member(server, facilitator, circle["id"], name="Noor")
-    resp = gateway.gql(CIRCLE, {"id": circle["id"]}, token=member.token)
+    resp = every_gateway.gql(CIRCLE, {"id": circle["id"]}, token=member.token)
     assert resp.errors == []
     got = resp.data["circle"]
     assert got["focus"] == "Holding Ines this spring" and got["myRole"] == "SUPPORTER"
     assert {"displayName": "Noor", "isMe": True} in got["members"]
-    mine = gateway.gql("{ myCircles { id } }", token=member.token)
+    mine = every_gateway.gql("{ myCircles { id } }", token=member.token)
     assert {"id": circle["id"]} in mine.data["myCircles"]
 
 
 def test_an_outsider_gets_the_random_id_answer_through_the_gateway(
-    gateway: HiveGateway, server: LiveServer, nbh: str
+    every_gateway: Gateway, server: LiveServer, nbh: str
 ) -> None:
     from tests import circles
 
     facilitator = circles.coordinator(server, nbh)
     circle = circles.form(server, facilitator, nbh)
     outsider = circles.member(server)
-    theirs = gateway.gql(CIRCLE, {"id": circle["id"]}, token=outsider.token)
-    random = gateway.gql(
+    theirs = every_gateway.gql(CIRCLE, {"id": circle["id"]}, token=outsider.token)
+    random = every_gateway.gql(
         CIRCLE, {"id": "0b9e7c1a-2222-4333-8444-555566667777"}, token=outsider.token
     )
     assert [e["extensions"]["code"] for e in theirs.errors] == ["NOT_FOUND"]
@@ -309,7 +314,7 @@ HELP = """mutation($c: ID!, $i: HelpRequestInput!) {
 
 
 def test_a_help_request_goes_gateway_to_cip_to_local_commons(
-    gateway: HiveGateway, server: LiveServer, local_commons: FakeLocalCommons, nbh: str
+    every_gateway: Gateway, server: LiveServer, local_commons: FakeLocalCommons, nbh: str
 ) -> None:
     from tests import circles
 
@@ -318,7 +323,7 @@ def test_a_help_request_goes_gateway_to_cip_to_local_commons(
     member = circles.add_member(server, facilitator, circle["id"], name="Tamsin")
     local_commons.reset()
     typed = {"title": "Spare bedding", "details": "Two single duvets", "neededOn": "2026-12-01"}
-    resp = gateway.gql(HELP, {"c": circle["id"], "i": typed}, token=member.token)
+    resp = every_gateway.gql(HELP, {"c": circle["id"], "i": typed}, token=member.token)
     assert resp.errors == []
     assert resp.data["requestLocalCommonsHelp"]["forwarded"] is True
     (received,) = local_commons.received
