@@ -23,13 +23,18 @@ def supergraph(
 ) -> Path:
     """supergraph.yaml's subgraphs, routed to the live ones, composed and partition-checked."""
     folder = tmp_path_factory.mktemp(f"supergraph-{server.backend}")
+    return compose_supergraph(folder, f"{server.base_url}/graphql", local_commons.url)
+
+
+def compose_supergraph(folder: Path, cip_url: str, local_commons_url: str) -> Path:
+    """The supergraph of CIP at ``cip_url`` and Local Commons, checked, in ``folder``."""
     config = folder / "supergraph.yaml"
     config.write_text(
         "federation_version: =2.9.0\n"
         "subgraphs:\n"
-        f"  cip:\n    routing_url: {server.base_url}/graphql\n"
+        f"  cip:\n    routing_url: {cip_url}\n"
         f"    schema:\n      file: {ROOT / 'schema' / 'cip.graphql'}\n"
-        f"  local_commons:\n    routing_url: {local_commons.url}\n"
+        f"  local_commons:\n    routing_url: {local_commons_url}\n"
         f"    schema:\n      file: {SDL_PATH}\n"
     )
     report = check_partition(config)
