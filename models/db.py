@@ -104,3 +104,25 @@ async def scrub_deleted() -> None:
         conn = connections.get(name)
         if conn.capabilities.dialect == "sqlite":
             await conn.execute_query("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+async def pending_migrations(config: dict[str, Any]) -> list[str]:
+    """The migrations ``migrate`` would apply (``app.name``), read without writing anything."""
+    from tortoise.config import TortoiseConfig
+    from tortoise.connection import get_connection
+    from tortoise.migrations.executor import MigrationExecutor
+
+    resolved = TortoiseConfig.resolve_args(config, None).to_dict()
+    await Tortoise.init(config=resolved, init_connections=False)
+    try:
+        by_connection: dict[str, dict[str, dict[str, Any]]] = {}
+        for label, app in resolved.get("apps", {}).items():
+            name = app.get("default_connection", "default")
+            by_connection.setdefault(name, {})[label] = app
+        pending: list[str] = []
+        for name, apps in by_connection.items():
+            plan = await MigrationExecutor(get_connection(name), apps).plan()
+            pending += [f"{s.migration.app_label}.{s.migration.name}" for s in plan]
+        return pending
+    finally:
+        await Tortoise.close_connections()

@@ -12,6 +12,7 @@ from typing import Any
 
 from subgraph.runtime import (
     CommandError,
+    check_no_pending_migrations,
     database,
     describe_database,
     migrate,
@@ -51,13 +52,59 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = settings_or_exit()
     configure_logging(settings.log_level)
-    migrate(settings)
+    if args.no_migrate:
+        check_no_pending_migrations(settings)
+    else:
+        migrate(settings)
     _check_master_key(settings)
-    base = f"http://{args.host}:{args.port}"
-    print(f"cip: serving {settings.env} on {describe_database(settings.database_url)}")
-    print(f"cip: GraphiQL at {base}/graphql (paste a token from `cip token` into Headers)")
+    check_port_free(args.host, args.port, "--port")
+    if settings.metrics_port is not None and not settings.is_dev:
+        check_port_free(settings.metrics_host, settings.metrics_port, "CIP_METRICS_PORT")
+    for line in serve_banner(settings, args.host, args.port):
+        print(line, flush=True)  # uvicorn ends on a re-raised signal: no flush at exit
     uvicorn.run("subgraph.asgi:app_factory", **uvicorn_options(args, settings))
     return 0
+
+
+def serve_banner(settings: Settings, host: str, port: int) -> list[str]:
+    """What `cip serve` prints before it serves: GraphiQL and `cip token` only where they
+    exist (GraphiQL when on, `cip token` in dev)."""
+    base = f"http://{host}:{port}"
+    lines = [f"cip: serving {settings.env} on {describe_database(settings.database_url)}"]
+    if settings.graphiql and settings.is_dev:
+        lines.append(
+            f"cip: GraphiQL at {base}/graphql (paste a token from `cip token` into Headers)"
+        )
+    elif settings.graphiql:
+        lines.append(f"cip: GraphiQL at {base}/graphql")
+    else:
+        lines.append(f"cip: GraphQL at {base}/graphql")
+    if settings.metrics_port is not None:
+        lines.append(
+            f"cip: metrics at http://{settings.metrics_host}:{settings.metrics_port}/metrics"
+        )
+    return lines
+
+
+def check_port_free(host: str, port: int, what: str) -> None:
+    """One line, before anything is served, when the address is already taken."""
+    import errno
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise CommandError(
+                    f"port {port} on {host} is in use; stop what holds it or choose another "
+                    f"with {what}"
+                ) from error
+            raise CommandError(
+                f"cannot listen on {host}:{port} ({error.strerror}); choose another with {what}"
+            ) from error
 
 
 def _check_master_key(settings: Settings) -> None:
@@ -309,6 +356,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=4001, help="TCP port (default 4001)")
     serve.add_argument(
         "--workers", type=int, default=1, help="uvicorn worker processes (default 1)"
+    )
+    serve.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="a read-only start: apply no migration (the database user may not change the "
+        "schema); a pending one stops the start",
     )
     add("migrate", cmd_migrate, "apply pending migrations")
     export = add("export-schema", cmd_export_schema, "write the federated SDL")

@@ -5,12 +5,24 @@ the benchmarks and the tests, so that opening and closing Tortoise is written on
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+from tortoise.exceptions import DBConnectionError
 
 from models import db
 from subgraph.settings import ConfigError, Settings, load_settings, prepare_data_dir
+
+# PostgreSQL's refusals at connection time: no such role, database, or wrong password.
+CONNECTION_REFUSALS: tuple[type[BaseException], ...] = (
+    asyncpg.InvalidAuthorizationSpecificationError,
+    asyncpg.InvalidPasswordError,
+    asyncpg.InvalidCatalogNameError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.TooManyConnectionsError,
+)
 
 
 class CommandError(Exception):
@@ -45,8 +57,47 @@ async def apply_migrations(settings: Settings) -> None:
 
 
 def migrate(settings: Settings) -> None:
-    """``apply_migrations`` from synchronous code (a command, before it serves)."""
-    asyncio.run(apply_migrations(settings))
+    """``apply_migrations`` from synchronous code (a command, before it serves); a database
+    that cannot be reached stops the command with one line."""
+    with reaching(settings):
+        asyncio.run(apply_migrations(settings))
+
+
+def check_no_pending_migrations(settings: Settings) -> None:
+    """A read-only start (``cip serve --no-migrate``) applies nothing: a pending migration
+    stops it with one line naming what to do."""
+    with reaching(settings):
+        pending = asyncio.run(db.pending_migrations(tortoise_config(settings)))
+    if pending:
+        raise CommandError(
+            f"the database has {len(pending)} pending migration(s) ({', '.join(pending[:3])}"
+            f"{', ...' if len(pending) > 3 else ''}); run `cip migrate` as a user that may "
+            "change the schema, then start again"
+        )
+
+
+UNREACHABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    DBConnectionError,
+    *CONNECTION_REFUSALS,
+)
+
+
+@contextmanager
+def reaching(settings: Settings) -> Iterator[None]:
+    """Turn "the database cannot be reached" into one CommandError line (exit 2)."""
+    try:
+        yield
+    except UNREACHABLE as error:
+        names = describe_database(settings.database_url)
+        if settings.keystore_url:
+            names += f" or {describe_database(settings.keystore_url)}"
+        detail = " ".join(str(error).split()) or type(error).__name__
+        raise CommandError(
+            f"cannot reach the database {names} ({detail}); start it, or correct "
+            "CIP_DATABASE_URL / CIP_KEYSTORE_URL, and try again"
+        ) from error
 
 
 @asynccontextmanager
