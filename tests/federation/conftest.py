@@ -94,9 +94,10 @@ GATEWAY_FIXTURES = ["gateway", "open_gateway", "apollo_gateway"]
 
 
 @pytest.fixture(params=GATEWAY_FIXTURES)
-def every_gateway(request: pytest.FixtureRequest) -> Gateway:
+def every_gateway(request: pytest.FixtureRequest, server: LiveServer) -> Gateway:
     """Each gateway in turn: Hive Gateway enforcing, Hive Gateway enforcing nothing, and
-    @apollo/gateway (enforcing nothing)."""
+    @apollo/gateway (enforcing nothing); on each backend (``server`` named so that pytest
+    parametrizes the backend before the gateway is looked up)."""
     found = request.getfixturevalue(str(request.param))
     assert isinstance(found, Gateway)
     return found
