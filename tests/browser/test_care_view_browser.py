@@ -198,6 +198,7 @@ def test_care_view_in_prod_with_graphiql_on(tmp_path: Path) -> None:
         CIP_JWT_ISSUER=ISSUER,
         CIP_JWT_AUDIENCE=AUDIENCE,
         CIP_JWKS_FILE=str(jwks),
+        CIP_ALLOW_SQLITE="1",
     )
     coordinator = sign(
         keys["ES256"], "ES256", sub="prod-coordinator", scope="cip:coordinator", nbh=["oak"]
