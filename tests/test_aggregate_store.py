@@ -23,20 +23,23 @@ from models.cells import KEY_SPACE
 from resolvers.aggregates import releases
 from resolvers.aggregates.events import Metric
 from resolvers.aggregates.published import my_share
-from tests.aggregates_support import (
+from tests.support import (
     AS_OF,
     TODAY,
     VIEW,
     WEEK,
-    actions,
+    FreshPostgres,
+    LiveServer,
     callers,
     expected_load,
+    fresh,
     frozen_on,
-    rows,
+    metrics,
+    ok,
+    record_actions,
+    record_rows,
+    serve_process,
 )
-from tests.care_calls import fresh, metrics, ok
-from tests.served import serve_process
-from tests.support import FreshPostgres, LiveServer
 from tests.test_circles_concurrency import post_all
 from tests.test_repair_api import CLOSE, open_thread
 
@@ -227,7 +230,7 @@ def test_windows_are_whole_weeks_and_the_oldest_week_read() -> None:
 def test_window_flows_count_the_whole_weeks_inside_the_window(server: LiveServer, nbh: str) -> None:
     """The 30-day window ending Sunday 1 March starts on Saturday 31 January; its four whole
     weeks start on Monday 2 February. The 14-day window is exactly its two weeks."""
-    rows(
+    record_rows(
         server,
         (nbh, dt.date(2026, 1, 31), Metric.REPAIR_OPENED, 1),  # in the 30 days, not its weeks
         (nbh, dt.date(2026, 2, 2), Metric.REPAIR_OPENED, 1),
@@ -247,8 +250,8 @@ def test_coordinator_counts_no_window_reads_go_when_a_release_is_computed(
 ) -> None:
     oldest = releases.oldest_week_read(AS_OF)
     for week in (oldest - dt.timedelta(days=7), oldest, WEEK):
-        actions(server, nbh, f"{sub}-c", 2, day=week)
-    actions(server, f"{nbh}-other", f"{sub}-c", 1, day=oldest - dt.timedelta(days=7))
+        record_actions(server, nbh, f"{sub}-c", 2, day=week)
+    record_actions(server, f"{nbh}-other", f"{sub}-c", 1, day=oldest - dt.timedelta(days=7))
     with frozen_on(server, TODAY):
         got = ok(server.gql(VIEW, {"n": nbh, "w": 90}, token=callers(server, nbh, sub).coordinator))
     # Only the weeks the window reads count: the caller's own 2, over the published total.

@@ -10,9 +10,9 @@ import pytest
 
 from subgraph.composition import check_partition
 from tests.federation.fake_local_commons import SDL_PATH, FakeLocalCommons
-from tests.federation.gateway import HiveGateway
 from tests.federation.tooling import ROOT
 from tests.support import LiveServer
+from tests.support.gateway import HiveGateway
 
 
 @pytest.fixture(scope="session")

@@ -12,18 +12,17 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from subgraph.composition import FEDERATION_DIR, ensure_node_modules, node_binary
-from tests.support import GraphQLResponse, free_port
+from tests.support.client import GraphQLClient, free_port
 
 GATEWAY_BIN = FEDERATION_DIR / "node_modules" / "@graphql-hive" / "gateway" / "dist" / "bin.js"
 CONFIG = FEDERATION_DIR / "gateway.config.mjs"
 
 
-class HiveGateway:
+class HiveGateway(GraphQLClient):
     def __init__(
         self,
         supergraph: Path,
@@ -36,7 +35,8 @@ class HiveGateway:
         self.supergraph = supergraph
         self.enforce = enforce
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/graphql"
+        json_only = {"content-type": "application/json", "accept": "application/json"}
+        super().__init__(f"http://127.0.0.1:{self.port}", headers=json_only)
         self.env = {
             **os.environ,
             "CIP_GATEWAY_ENFORCE": "1" if enforce else "0",
@@ -47,7 +47,6 @@ class HiveGateway:
         }
         self._log = tempfile.TemporaryFile()
         self._process: subprocess.Popen[bytes] | None = None
-        self.client = httpx.Client(timeout=30)
 
     def start(self) -> HiveGateway:
         ensure_node_modules()
@@ -88,7 +87,7 @@ class HiveGateway:
         return self._log.read().decode(errors="replace")[-4000:]
 
     def stop(self) -> None:
-        self.client.close()
+        self.close()
         if self._process is not None and self._process.poll() is None:
             os.killpg(self._process.pid, signal.SIGTERM)
             try:
@@ -97,27 +96,3 @@ class HiveGateway:
                 os.killpg(self._process.pid, signal.SIGKILL)
                 self._process.wait(15)
         self._log.close()
-
-    def post(
-        self,
-        payload: dict[str, Any],
-        token: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> httpx.Response:
-        hdrs = {"content-type": "application/json", "accept": "application/json", **(headers or {})}
-        if token is not None:
-            hdrs["authorization"] = f"Bearer {token}"
-        return self.client.post(self.url, json=payload, headers=hdrs)
-
-    def gql(
-        self,
-        query: str,
-        variables: dict[str, Any] | None = None,
-        token: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> GraphQLResponse:
-        payload: dict[str, Any] = {"query": query}
-        if variables is not None:
-            payload["variables"] = variables
-        resp = self.post(payload, token, headers)
-        return GraphQLResponse(resp.status_code, resp.json())
