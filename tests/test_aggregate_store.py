@@ -31,6 +31,8 @@ from tests.support import (
     FreshPostgres,
     LiveServer,
     callers,
+    cip_serve,
+    concurrently,
     expected_load,
     fresh,
     frozen_on,
@@ -38,9 +40,7 @@ from tests.support import (
     ok,
     record_actions,
     record_rows,
-    serve_process,
 )
-from tests.test_circles_concurrency import post_all
 from tests.test_repair_api import CLOSE, open_thread
 
 COLUMNS = ["neighborhood", "week_start", "metric", "value", "key_sum"]
@@ -197,21 +197,20 @@ def test_concurrent_increments_are_not_lost(server: LiveServer, nbh: str) -> Non
 ASK = 'mutation($n: ID!) { askForSupport(neighborhood: $n, note: "x") { id } }'
 
 
-def test_increments_from_two_server_processes_are_not_lost(server: LiveServer, nbh: str) -> None:
+def test_increments_from_two_server_processes_are_not_lost(
+    server: LiveServer, nbh: str, tmp_path: Path
+) -> None:
     """As with `cip serve --workers 2`: two processes adding to the same cells at once (on
     SQLite, two connections to one file)."""
-    calls = [(server.token(fresh()), {"n": nbh}) for _ in range(RACERS)]
+    tokens = [server.token(fresh()) for _ in range(RACERS)]
     env = {**os.environ, **server.env, "CIP_TODAY": server.clock.today().isoformat()}
-    with serve_process(env) as other:
-
-        async def both() -> list[Any]:
-            halves = await asyncio.gather(
-                post_all(server.base_url, ASK, calls[::2]), post_all(other.base, ASK, calls[1::2])
-            )
-            return [*halves[0], *halves[1]]
-
-        bodies = asyncio.run(both())
-    assert [b.get("errors") for b in bodies] == [None] * RACERS
+    with cip_serve(env, tmp_path / "other.log") as other:
+        calls = [
+            (server if i % 2 == 0 else other).call(ASK, {"n": nbh}, token)
+            for i, token in enumerate(tokens)
+        ]
+        answers = concurrently(calls)
+    assert [a.errors for a in answers] == [[]] * RACERS
     assert metrics(server, nbh) == {"need_opened": RACERS, "gauge_asks_open": RACERS}
     assert len(dump(server, nbh)) == 2
 
