@@ -32,7 +32,7 @@ from starlette.routing import Route
 from models import statements
 from models.clock import Clock
 from models.pseudonym import pseudonym
-from models.sealing import KEYS, _decrypt, owner_of, row_aad, unwrap_key
+from models.sealing import KEYS, decrypt, owner_of, row_aad, unwrap_key
 from resolvers.circles import statements as circle_sql
 from subgraph.settings import Settings, load_settings
 
@@ -157,7 +157,7 @@ class Raw:
 
         def open_(cid: str, table: str, rid: Any, field: str, blob: bytes) -> str:
             key = keys[owner_of("circle", cid)]
-            return _decrypt(key, bytes(blob), row_aad(table, str(rid), field)).decode()
+            return decrypt(key, bytes(blob), row_aad(table, str(rid), field)).decode()
 
         members: dict[str, list[Row]] = defaultdict(list)
         for m in await self.store.select(circle_sql.MEMBERS, ids):

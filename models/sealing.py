@@ -51,7 +51,8 @@ def _encrypt(key: bytes | AESGCM, plaintext: bytes, aad: bytes) -> bytes:
     return nonce + _aead(key).encrypt(nonce, plaintext, aad)
 
 
-def _decrypt(key: bytes | AESGCM, blob: bytes, aad: bytes) -> bytes:
+def decrypt(key: bytes | AESGCM, blob: bytes, aad: bytes) -> bytes:
+    """Open a nonce-prefixed AES-GCM blob bound to ``aad``; SealError when it does not open."""
     if len(blob) <= NONCE_BYTES:
         raise SealError("ciphertext too short")
     try:
@@ -65,7 +66,7 @@ def wrap_key(master_key: bytes | AESGCM, owner: str, data_key: bytes) -> bytes:
 
 
 def unwrap_key(master_key: bytes | AESGCM, owner: str, wrapped: bytes) -> bytes:
-    return _decrypt(master_key, wrapped, b"cip-data-key|" + owner.encode())
+    return decrypt(master_key, wrapped, b"cip-data-key|" + owner.encode())
 
 
 class Sealer:
@@ -112,7 +113,7 @@ class Sealer:
         return _encrypt(await self._key(owner), text.encode(), aad)
 
     async def open(self, owner: str, aad: bytes, blob: bytes) -> str:
-        return _decrypt(await self._key(owner), bytes(blob), aad).decode()
+        return decrypt(await self._key(owner), bytes(blob), aad).decode()
 
     async def shred(self, owner: str) -> None:
         self._keys.pop(owner, None)

@@ -55,9 +55,11 @@ def new_key() -> str:
 
 
 # ---------------------------------------------------------------------------- parsers
-# A parser takes the variable's name and its text and returns the value or raises ConfigError.
+# A parser takes the variable's name and its text and returns the value or raises ConfigError;
+# UNSET means the text says nothing (blank), so the default applies as if it were unset.
 
 Parse = Callable[[str, str], Any]
+UNSET: Any = object()
 
 
 def whole(unit: str, least: int = 1) -> Parse:
@@ -75,6 +77,8 @@ def whole(unit: str, least: int = 1) -> Parse:
 
 def flag(name: str, raw: str) -> bool:
     value = raw.strip().lower()
+    if value == "":
+        return UNSET  # type: ignore[no-any-return]
     if value in ("1", "true", "yes", "on"):
         return True
     if value in ("0", "false", "no", "off"):
@@ -180,6 +184,8 @@ def day(name: str, raw: str) -> dt.date:
 
 def algorithms(name: str, raw: str) -> tuple[str, ...]:
     found = tuple(a.strip() for a in raw.split(",") if a.strip())
+    if not found:
+        return UNSET  # type: ignore[no-any-return]
     for alg in found:
         if alg.lower() == "none":
             raise ConfigError(f"{name} must not contain none")
@@ -330,33 +336,39 @@ def _mode(env: Mapping[str, str]) -> bool:
     return str(by_name["CIP_ENV"].parse("CIP_ENV", mode)) == "dev"
 
 
+def _fallback(spec: Var, dev: bool, data_dir: Path | None) -> str | None:
+    """The text that stands for an unset variable: the dev default in dev, else the default."""
+    fallback = spec.dev_default if dev and spec.dev_default is not None else spec.default
+    if fallback is None or isinstance(fallback, str):
+        return fallback
+    assert data_dir is not None, "CIP_DATA_DIR is read first"
+    if isinstance(fallback, DevFile):
+        path = data_dir / fallback.name
+        if not path.is_file():
+            raise ConfigError(
+                f"{spec.name} is not set and {path} does not exist; "
+                "a `cip` command (migrate, serve, token) creates the dev keys there"
+            )
+        return path.read_text().strip()
+    return fallback(data_dir)
+
+
 def _read(spec: Var, env: Mapping[str, str], dev: bool, data_dir: Path | None) -> Any:
     raw = _raw(env, spec.name)
     if spec.dev_only and not dev:
         if raw is not None:
             raise ConfigError(f"{spec.name} is dev only; unset it in prod")
         return None
-    if raw is None:
-        fallback = spec.dev_default if dev and spec.dev_default is not None else spec.default
-        if isinstance(fallback, DevFile):
-            assert data_dir is not None, "CIP_DATA_DIR is read first"
-            path = data_dir / fallback.name
-            if not path.is_file():
-                raise ConfigError(
-                    f"{spec.name} is not set and {path} does not exist; "
-                    "a `cip` command (migrate, serve, token) creates the dev keys there"
-                )
-            raw = path.read_text().strip()
-        elif callable(fallback):
-            assert data_dir is not None, "CIP_DATA_DIR is read first"
-            raw = fallback(data_dir)
-        else:
-            raw = fallback
-    if raw is None:
+    if raw is not None:
+        value = spec.parse(spec.name, raw)
+        if value is not UNSET:
+            return value
+    text = _fallback(spec, dev, data_dir)
+    if text is None:
         if spec.missing is not None:
             raise ConfigError(f"{spec.name} {spec.missing}")
         return None
-    return spec.parse(spec.name, raw)
+    return spec.parse(spec.name, text)
 
 
 def _check(s: Settings) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auth.viewer import COORDINATOR
-from tests.support import GraphQLResponse, LiveServer
+from tests.support import GraphQLResponse, Service
 
 
 def _ok(resp: GraphQLResponse) -> Any:
@@ -36,7 +36,7 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
 
 
-def _token(server: LiveServer, label: str, scopes: list[str] | None, nbh: list[str]) -> str:
+def _token(server: Service, label: str, scopes: list[str] | None, nbh: list[str]) -> str:
     return server.token(f"{label}-{uuid.uuid4().hex[:10]}", scopes=scopes, nbh=nbh)
 
 
@@ -66,7 +66,7 @@ ADD_RESOURCE = """mutation($n: ID) {
                       neighborhood: $n}) { id } }"""
 
 
-def build(server: LiveServer, nbh: str) -> World:
+def build(server: Service, nbh: str) -> World:
     """Everything through the API, as members and coordinators would make it."""
     w = World(nbh)
     t = w.tokens
@@ -158,7 +158,7 @@ def build(server: LiveServer, nbh: str) -> World:
     return w
 
 
-def snapshot(server: LiveServer, w: World) -> dict[str, list[tuple[Any, ...]]]:
+def snapshot(server: Service, w: World) -> dict[str, list[tuple[Any, ...]]]:
     """What the world's objects are now; any write by a refused call shows up as a change."""
     n = w.nbh
     circles = f"SELECT id FROM cip_circle WHERE neighborhood = '{n}'"

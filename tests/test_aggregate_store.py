@@ -23,21 +23,24 @@ from models.cells import KEY_SPACE
 from resolvers.aggregates import releases
 from resolvers.aggregates.events import Metric
 from resolvers.aggregates.published import my_share
-from tests.aggregates_support import (
+from tests.support import (
     AS_OF,
     TODAY,
     VIEW,
     WEEK,
-    actions,
+    FreshPostgres,
+    LiveServer,
     callers,
+    cip_serve,
+    concurrently,
     expected_load,
+    fresh,
     frozen_on,
-    rows,
+    metrics,
+    ok,
+    record_actions,
+    record_rows,
 )
-from tests.care_calls import fresh, metrics, ok
-from tests.served import serve_process
-from tests.support import FreshPostgres, LiveServer
-from tests.test_circles_concurrency import post_all
 from tests.test_repair_api import CLOSE, open_thread
 
 COLUMNS = ["neighborhood", "week_start", "metric", "value", "key_sum"]
@@ -194,21 +197,20 @@ def test_concurrent_increments_are_not_lost(server: LiveServer, nbh: str) -> Non
 ASK = 'mutation($n: ID!) { askForSupport(neighborhood: $n, note: "x") { id } }'
 
 
-def test_increments_from_two_server_processes_are_not_lost(server: LiveServer, nbh: str) -> None:
+def test_increments_from_two_server_processes_are_not_lost(
+    server: LiveServer, nbh: str, tmp_path: Path
+) -> None:
     """As with `cip serve --workers 2`: two processes adding to the same cells at once (on
     SQLite, two connections to one file)."""
-    calls = [(server.token(fresh()), {"n": nbh}) for _ in range(RACERS)]
+    tokens = [server.token(fresh()) for _ in range(RACERS)]
     env = {**os.environ, **server.env, "CIP_TODAY": server.clock.today().isoformat()}
-    with serve_process(env) as other:
-
-        async def both() -> list[Any]:
-            halves = await asyncio.gather(
-                post_all(server.base_url, ASK, calls[::2]), post_all(other.base, ASK, calls[1::2])
-            )
-            return [*halves[0], *halves[1]]
-
-        bodies = asyncio.run(both())
-    assert [b.get("errors") for b in bodies] == [None] * RACERS
+    with cip_serve(env, tmp_path / "other.log") as other:
+        calls = [
+            (server if i % 2 == 0 else other).call(ASK, {"n": nbh}, token)
+            for i, token in enumerate(tokens)
+        ]
+        answers = concurrently(calls)
+    assert [a.errors for a in answers] == [[]] * RACERS
     assert metrics(server, nbh) == {"need_opened": RACERS, "gauge_asks_open": RACERS}
     assert len(dump(server, nbh)) == 2
 
@@ -227,7 +229,7 @@ def test_windows_are_whole_weeks_and_the_oldest_week_read() -> None:
 def test_window_flows_count_the_whole_weeks_inside_the_window(server: LiveServer, nbh: str) -> None:
     """The 30-day window ending Sunday 1 March starts on Saturday 31 January; its four whole
     weeks start on Monday 2 February. The 14-day window is exactly its two weeks."""
-    rows(
+    record_rows(
         server,
         (nbh, dt.date(2026, 1, 31), Metric.REPAIR_OPENED, 1),  # in the 30 days, not its weeks
         (nbh, dt.date(2026, 2, 2), Metric.REPAIR_OPENED, 1),
@@ -247,8 +249,8 @@ def test_coordinator_counts_no_window_reads_go_when_a_release_is_computed(
 ) -> None:
     oldest = releases.oldest_week_read(AS_OF)
     for week in (oldest - dt.timedelta(days=7), oldest, WEEK):
-        actions(server, nbh, f"{sub}-c", 2, day=week)
-    actions(server, f"{nbh}-other", f"{sub}-c", 1, day=oldest - dt.timedelta(days=7))
+        record_actions(server, nbh, f"{sub}-c", 2, day=week)
+    record_actions(server, f"{nbh}-other", f"{sub}-c", 1, day=oldest - dt.timedelta(days=7))
     with frozen_on(server, TODAY):
         got = ok(server.gql(VIEW, {"n": nbh, "w": 90}, token=callers(server, nbh, sub).coordinator))
     # Only the weeks the window reads count: the caller's own 2, over the published total.

@@ -1,5 +1,5 @@
 """The aggregate fields over HTTP on both backends, from rows written as the use cases write
-them (``tests/aggregates_support.py``)."""
+them (``tests/support/aggregates.py``)."""
 
 from __future__ import annotations
 
@@ -15,26 +15,25 @@ from resolvers.aggregates.care_load import gini
 from resolvers.aggregates.events import Metric as m
 from resolvers.aggregates.published import my_share
 from resolvers.aggregates.releases import window_weeks
-from tests.aggregates_support import (
+from tests.support import (
     AS_OF,
     SIGNALS,
     TODAY,
     VIEW,
     WEEK,
     WEEKS,
-    actions,
+    LiveServer,
     callers,
     cell,
     expected_load,
-    flow,
     frozen_on,
-    gauge,
     gauge_published,
     published,
-    rows,
+    record_actions,
+    record_metric,
+    record_rows,
     shown,
 )
-from tests.support import LiveServer
 
 FIELDS = {
     "careCoordinationView": (VIEW, lambda n: {"n": n}),
@@ -76,7 +75,7 @@ def releases_of(server: LiveServer, nbh: str) -> list[tuple[Any, ...]]:
 def test_every_role_on_every_aggregate_field(
     server: LiveServer, nbh: str, sub: str, field: str
 ) -> None:
-    gauge(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 6)
+    record_metric(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 6)
     query, variables = FIELDS[field]
     # The rest of the response stays intact whatever happens to the aggregate field.
     query = query.replace(f"{{ {field}(", f"{{ careScope {{ isNot }} {field}(", 1)
@@ -94,7 +93,7 @@ def test_every_role_on_every_aggregate_field(
 
 
 def test_a_refused_caller_computes_nothing(server: LiveServer, nbh: str, sub: str) -> None:
-    gauge(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 6)
+    record_metric(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 6)
     for token in (callers(server, nbh, sub).member, callers(server, nbh, sub).ai):
         server.gql(VIEW, {"n": nbh}, token=token)
     assert releases_of(server, nbh) == []
@@ -125,13 +124,13 @@ def test_bad_windows_and_week_counts(server: LiveServer, nbh: str, sub: str) -> 
 def test_coordinators_see_published_counts_suppressed_below_five(
     server: LiveServer, nbh: str, sub: str
 ) -> None:
-    gauge(server, nbh, m.GAUGE_CIRCLES_FORMING, 1)
-    gauge(server, nbh, m.GAUGE_HOLDS_OPEN, 4)
-    gauge(server, nbh, m.GAUGE_ASKS_OPEN, 5)
-    gauge(server, nbh, m.GAUGE_REPAIR_ACTIVE, 13)
-    gauge(server, nbh, m.GAUGE_HOLDS_WAITING, 7)
+    record_metric(server, nbh, m.GAUGE_CIRCLES_FORMING, 1)
+    record_metric(server, nbh, m.GAUGE_HOLDS_OPEN, 4)
+    record_metric(server, nbh, m.GAUGE_ASKS_OPEN, 5)
+    record_metric(server, nbh, m.GAUGE_REPAIR_ACTIVE, 13)
+    record_metric(server, nbh, m.GAUGE_HOLDS_WAITING, 7)
     # A hold that stopped waiting: the gauge's -1 row.
-    rows(server, (nbh, WEEK, m.GAUGE_HOLDS_WAITING, -1))
+    record_rows(server, (nbh, WEEK, m.GAUGE_HOLDS_WAITING, -1))
     got = view(server, nbh, callers(server, nbh, sub).coordinator)
     assert got["asOf"] == AS_OF.isoformat() and got["neighborhood"] == nbh
     assert got["activeCircles"] == count(0)  # no record: nobody to hide, exactly 0
@@ -150,9 +149,9 @@ def test_coordinators_see_published_counts_suppressed_below_five(
 def test_ai_counts_use_eleven_on_the_same_published_values(
     server: LiveServer, nbh: str, sub: str
 ) -> None:
-    gauge(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 10)
-    gauge(server, nbh, m.GAUGE_HOLDS_OPEN, 13)
-    flow(server, nbh, m.CIRCLE_FORMED, 1)
+    record_metric(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 10)
+    record_metric(server, nbh, m.GAUGE_HOLDS_OPEN, 13)
+    record_metric(server, nbh, m.CIRCLE_FORMED, 1)
     c = callers(server, nbh, sub)
     other_ai = server.token(f"{sub}-ai2", scopes=[AGGREGATE_READ], nbh=["*"])
     resp = server.gql(WEEKS, {"n": nbh, "k": 1}, token=c.ai)
@@ -184,12 +183,13 @@ def expected_rate(numerator: int, denominator: int, floor: int = 5) -> dict[str,
 
 
 def test_rates_from_published_parts(server: LiveServer, nbh: str, sub: str) -> None:
-    flow(server, nbh, m.NEED_OPENED, 4)
-    flow(server, nbh, m.NEED_CIRCLE_WITHIN_14D, 4)
-    flow(server, nbh, m.HOLD_OPENED, 5)
-    flow(server, nbh, m.REPAIR_OPENED, 8)
-    flow(server, nbh, m.REPAIR_CLOSED, 5)
-    flow(server, nbh, m.REPAIR_OPENED, 3, day=AS_OF - dt.timedelta(days=40))  # outside 30 days
+    record_metric(server, nbh, m.NEED_OPENED, 4)
+    record_metric(server, nbh, m.NEED_CIRCLE_WITHIN_14D, 4)
+    record_metric(server, nbh, m.HOLD_OPENED, 5)
+    record_metric(server, nbh, m.REPAIR_OPENED, 8)
+    record_metric(server, nbh, m.REPAIR_CLOSED, 5)
+    outside = AS_OF - dt.timedelta(days=40)  # outside 30 days
+    record_metric(server, nbh, m.REPAIR_OPENED, 3, day=outside)
     token = callers(server, nbh, sub).coordinator
 
     def window(metric: str, days: int, true: int) -> int:
@@ -226,10 +226,10 @@ def test_care_load_gini_top_two_and_my_share(server: LiveServer, nbh: str, sub: 
     }
     other = f"{nbh}-fresh"  # a new neighbourhood: its release is computed from here on
     for i, n in enumerate([3, 5, 9, 4, 6, 7]):
-        actions(server, other, f"{sub}-{i}", n)
+        record_actions(server, other, f"{sub}-{i}", n)
     coordinator = server.token(f"{sub}-c", scopes=[COORDINATOR], nbh=[other])
     bystander = server.token(f"{sub}-b", scopes=[COORDINATOR], nbh=[other])
-    actions(server, other, f"{sub}-c", 2)
+    record_actions(server, other, f"{sub}-c", 2)
     load = view(server, other, coordinator)["careLoad"]
     truth = server.run(aggregate_store.coordinator_cells(other, *window_weeks(AS_OF, 90)))
     assert sorted(c.value for c in truth) == [2, 3, 4, 5, 6, 7, 9]
@@ -246,8 +246,8 @@ def test_care_load_gini_top_two_and_my_share(server: LiveServer, nbh: str, sub: 
 def test_few_coordinators_hide_the_gini_unless_the_published_count_reaches_five(
     server: LiveServer, nbh: str, sub: str
 ) -> None:
-    actions(server, nbh, f"{sub}-a", 4)
-    actions(server, nbh, f"{sub}-c", 2)
+    record_actions(server, nbh, f"{sub}-a", 4)
+    record_actions(server, nbh, f"{sub}-c", 2)
     load = view(server, nbh, callers(server, nbh, sub).coordinator)["careLoad"]
     want = expected_load(server, nbh)
     if want.coordinators < 5:
@@ -260,16 +260,16 @@ def test_few_coordinators_hide_the_gini_unless_the_published_count_reaches_five(
 def test_same_release_for_two_callers_even_after_new_rows(
     server: LiveServer, nbh: str, sub: str
 ) -> None:
-    gauge(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 7)
+    record_metric(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 7)
     for i in range(5):
-        actions(server, nbh, f"{sub}-{i}", 3 + i)
+        record_actions(server, nbh, f"{sub}-{i}", 3 + i)
     first = server.token(f"{sub}-x", scopes=[COORDINATOR], nbh=[nbh])
     second = server.token(f"{sub}-y", scopes=[COORDINATOR], nbh=["*"])
     before = view(server, nbh, first)
     # New activity inside the current (incomplete) week, and more coordinator actions.
-    gauge(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 3, day=TODAY)
-    flow(server, nbh, m.CIRCLE_FORMED, 3, day=TODAY)
-    actions(server, nbh, f"{sub}-9", 20, day=TODAY)
+    record_metric(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 3, day=TODAY)
+    record_metric(server, nbh, m.CIRCLE_FORMED, 3, day=TODAY)
+    record_actions(server, nbh, f"{sub}-9", 20, day=TODAY)
     assert view(server, nbh, second) == before
     assert view(server, nbh, first) == before
     stored = releases_of(server, nbh)
@@ -280,14 +280,14 @@ def test_same_release_for_two_callers_even_after_new_rows(
 def test_a_differencing_attempt_leaves_the_release_unchanged(
     server: LiveServer, nbh: str, sub: str
 ) -> None:
-    gauge(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 9)
-    flow(server, nbh, m.CIRCLE_FORMED, 9)
+    record_metric(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 9)
+    record_metric(server, nbh, m.CIRCLE_FORMED, 9)
     c = callers(server, nbh, sub)
     view_before = server.gql(VIEW, {"n": nbh}, token=c.coordinator).body
     weeks_before = server.gql(WEEKS, {"n": nbh, "k": 4}, token=c.ai).body
     # One more circle inside the current week, then ask again.
-    gauge(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 1, day=TODAY)
-    flow(server, nbh, m.CIRCLE_FORMED, 1, day=TODAY)
+    record_metric(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 1, day=TODAY)
+    record_metric(server, nbh, m.CIRCLE_FORMED, 1, day=TODAY)
     assert server.gql(VIEW, {"n": nbh}, token=c.coordinator).body == view_before
     assert server.gql(WEEKS, {"n": nbh, "k": 4}, token=c.ai).body == weeks_before
     # It appears only in the next week's release.
@@ -301,9 +301,9 @@ def test_a_differencing_attempt_leaves_the_release_unchanged(
 def test_release_payload_holds_published_counts_only_and_no_pseudonym(
     server: LiveServer, nbh: str, sub: str
 ) -> None:
-    gauge(server, nbh, m.GAUGE_CIRCLES_FORMING, 2)
+    record_metric(server, nbh, m.GAUGE_CIRCLES_FORMING, 2)
     for i in range(3):
-        actions(server, nbh, f"{sub}-{i}", 2 + i)
+        record_actions(server, nbh, f"{sub}-{i}", 2 + i)
     view(server, nbh, callers(server, nbh, sub).coordinator, 14)
     stored = releases_of(server, nbh)
     assert [w for _, w, _ in stored] == [14, 30, 90]  # every window of the week together
@@ -327,13 +327,13 @@ def _concentrating_load(server: LiveServer, nbh: str, sub: str) -> None:
         week = WEEK - dt.timedelta(days=7 * back)
         j = 9 - back
         for i in range(16):
-            actions(server, nbh, f"{sub}-{i}", 2 + 6 * j if i < 2 else 1, day=week)
+            record_actions(server, nbh, f"{sub}-{i}", 2 + 6 * j if i < 2 else 1, day=week)
 
 
 def test_trend_and_signals_over_eight_weeks(server: LiveServer, nbh: str, sub: str) -> None:
     _concentrating_load(server, nbh, sub)
-    gauge(server, nbh, m.GAUGE_HOLDS_WAITING, 30)
-    gauge(server, nbh, m.GAUGE_HOLDS_OPEN, 30)
+    record_metric(server, nbh, m.GAUGE_HOLDS_WAITING, 30)
+    record_metric(server, nbh, m.GAUGE_HOLDS_OPEN, 30)
     c = callers(server, nbh, sub)
     load = view(server, nbh, c.coordinator, 14)["careLoad"]
     assert load["trend"] == "RISING" and load["topTwoShare"] > 0.75
@@ -355,7 +355,7 @@ def test_trend_and_signals_over_eight_weeks(server: LiveServer, nbh: str, sub: s
 def test_signals_fire_only_from_published_values_at_the_ai_floor(
     server: LiveServer, nbh: str, sub: str
 ) -> None:
-    gauge(server, nbh, m.GAUGE_ASKS_OPEN, 1)  # one open ask: far below the floor of 11
+    record_metric(server, nbh, m.GAUGE_ASKS_OPEN, 1)  # one open ask: far below the floor of 11
     quiet = server.token(f"{sub}-q", scopes=[AGGREGATE_READ], nbh=[nbh])
     resp = server.gql(SIGNALS, {"ns": [nbh]}, token=quiet)
     asks = gauge_published(server, nbh, m.GAUGE_ASKS_OPEN, 1)
@@ -364,7 +364,7 @@ def test_signals_fire_only_from_published_values_at_the_ai_floor(
 
 
 def test_signals_for_a_null_list(server: LiveServer, nbh: str, sub: str) -> None:
-    gauge(server, nbh, m.GAUGE_HOLDS_OPEN, 30)  # open needs, no circle: CARE_ABSENT
+    record_metric(server, nbh, m.GAUGE_HOLDS_OPEN, 30)  # open needs, no circle: CARE_ABSENT
     mine = server.token(sub, scopes=[COORDINATOR], nbh=[nbh])
     everywhere = server.token(f"{sub}-ai", scopes=[AGGREGATE_READ], nbh=["*"])
     elsewhere = server.token(f"{sub}-e", scopes=[COORDINATOR], nbh=[f"{nbh}-x"])

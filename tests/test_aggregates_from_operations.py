@@ -5,16 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from resolvers.aggregates.events import Metric as m
-from tests.aggregates_support import (
-    VIEW,
-    WEEK,
-    cell,
-    frozen_on,
-    gauge_published,
-    published,
-    shown,
-)
-from tests.support import LiveServer
+from tests.support import VIEW, WEEK, LiveServer, cell, frozen_on, gauge_published, published, shown
 
 OPEN_HOLD = "mutation($n: ID!) { openCareHold(neighborhood: $n) { id } }"
 CLOSE_HOLD = "mutation($h: ID!) { closeCareHold(id: $h) }"

@@ -9,10 +9,11 @@ import pytest
 from resolvers.aggregates.perturbation import noise_key
 from resolvers.aggregates.releases import release
 from resolvers.asks_holds.asks import purge_expired
-from tests.care_calls import (
+from tests.support import (
     RANDOM_ID,
-    coordinator,
-    count,
+    LiveServer,
+    coordinator_token,
+    count_rows,
     fresh,
     has_key,
     metric_weeks,
@@ -20,7 +21,6 @@ from tests.care_calls import (
     ok,
     same_refusal,
 )
-from tests.support import LiveServer
 
 ASK = """mutation($n: ID!, $note: String!) {
   askForSupport(neighborhood: $n, note: $note) {
@@ -47,7 +47,7 @@ def test_an_ask_is_seen_by_the_asker_and_the_neighbourhood_coordinators_only(
     assert [a["id"] for a in mine] == [made["id"]]
     assert ok(server.gql(MINE, token=server.token(fresh())))["mySupportAsks"] == []
 
-    coord = coordinator(server, fresh("coord"), nbh)
+    coord = coordinator_token(server, fresh("coord"), nbh)
     seen = ok(server.gql(LIST, {"n": nbh}, token=coord))["supportAsks"]
     assert seen == [
         {"id": made["id"], "note": made["note"], "mine": False, "askedOn": "2026-03-02"}
@@ -55,7 +55,7 @@ def test_an_ask_is_seen_by_the_asker_and_the_neighbourhood_coordinators_only(
 
     for token in (
         server.token(sub),  # the asker is no coordinator
-        coordinator(server, fresh("coord"), "elsewhere"),
+        coordinator_token(server, fresh("coord"), "elsewhere"),
         server.token(fresh(), scopes=["cip:aggregate:read"], nbh=[nbh]),
     ):
         resp = server.gql(LIST, {"n": nbh}, token=token)
@@ -67,7 +67,7 @@ def test_an_ask_is_seen_by_the_asker_and_the_neighbourhood_coordinators_only(
 def test_asking_needs_a_token(server: LiveServer, nbh: str) -> None:
     resp = server.gql(ASK, {"n": nbh, "note": "help"})
     assert resp.codes == ["UNAUTHENTICATED"]
-    assert count(server, "cip_support_ask", f"neighborhood = '{nbh}'") == 0
+    assert count_rows(server, "cip_support_ask", f"neighborhood = '{nbh}'") == 0
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,9 @@ def test_bad_input_writes_nothing(
     target = nbh if neighborhood == "ok" else neighborhood
     resp = server.gql(ASK, {"n": target, "note": note}, token=server.token(sub))
     assert resp.codes == ["BAD_USER_INPUT"]
-    assert count(server, "cip_support_ask", f"asker IS NOT NULL AND neighborhood = '{nbh}'") == 0
+    assert (
+        count_rows(server, "cip_support_ask", f"asker IS NOT NULL AND neighborhood = '{nbh}'") == 0
+    )
     assert metrics(server, nbh) == {}
 
 
@@ -100,7 +102,7 @@ def test_withdrawing_deletes_the_ask_and_its_key(
         "withdrawSupportAsk": True
     }
     assert ok(server.gql(MINE, token=server.token(sub)))["mySupportAsks"] == []
-    assert count(server, "cip_support_ask", f"neighborhood = '{nbh}'") == 0
+    assert count_rows(server, "cip_support_ask", f"neighborhood = '{nbh}'") == 0
     assert not has_key(server, f"ask:{made['id']}")
     again = server.gql(WITHDRAW, {"id": made["id"]}, token=server.token(sub))
     assert again.codes == ["NOT_FOUND"]
@@ -116,7 +118,7 @@ def test_asks_expire_after_30_days_and_are_purged(
     assert ok(server.gql(open_for, token=server.token(sub)))["mySupportAsks"] == [{"daysOpen": 29}]
     server.clock.set(day + dt.timedelta(days=30))
     assert ok(server.gql(MINE, token=server.token(sub)))["mySupportAsks"] == []
-    assert count(server, "cip_support_ask", f"neighborhood = '{nbh}'") == 0
+    assert count_rows(server, "cip_support_ask", f"neighborhood = '{nbh}'") == 0
     assert not has_key(server, f"ask:{made['id']}")
     # The gauge closes in the week of the expiry day (Wednesday 1 April), whenever the purge ran.
     assert metric_weeks(server, nbh, "gauge_asks_open") == [("2026-03-02", 1), ("2026-03-30", -1)]
@@ -127,7 +129,7 @@ def test_the_coordinators_list_purges_too(
 ) -> None:
     ask(server, sub, nbh, "quiet please")
     server.clock.set(day + dt.timedelta(days=45))
-    coord = coordinator(server, fresh("coord"), nbh)
+    coord = coordinator_token(server, fresh("coord"), nbh)
     assert ok(server.gql(LIST, {"n": nbh}, token=coord))["supportAsks"] == []
     assert metrics(server, nbh).get("gauge_asks_open", 0) == 0
 
@@ -150,7 +152,7 @@ def test_purge_expired_runs_on_its_own(
     made = ask(server, sub, nbh, "gone by itself")
     assert server.run(purge_expired(day + dt.timedelta(days=29))) == 0
     assert server.run(purge_expired(day + dt.timedelta(days=30))) >= 1
-    assert count(server, "cip_support_ask", f"id = '{made['id']}'") == 0
+    assert count_rows(server, "cip_support_ask", f"id = '{made['id']}'") == 0
     assert not has_key(server, f"ask:{made['id']}")
     assert server.run(purge_expired(day + dt.timedelta(days=30))) == 0
     assert metrics(server, nbh).get("gauge_asks_open", 0) == 0
@@ -164,4 +166,4 @@ def test_a_release_purges_expired_asks_before_it_counts(
     secret = noise_key(server.settings.pseudonym_key)
     payload, _ = server.run(release(nbh, as_of, 14, dt.date(2026, 4, 6), secret))
     assert payload.gauges.open_support_asks == 0
-    assert count(server, "cip_support_ask", f"neighborhood = '{nbh}'") == 0
+    assert count_rows(server, "cip_support_ask", f"neighborhood = '{nbh}'") == 0

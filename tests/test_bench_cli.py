@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,9 +13,7 @@ import pytest
 from bench.cli import plan_from
 from bench.seed import SeedPlan
 from subgraph.cli import build_parser
-from tests.support import FreshPostgres
-
-CIP = [sys.executable, "-c", "from subgraph.cli import main; main()"]
+from tests.support import CIP, FreshPostgres
 
 
 def test_scale_and_flags_make_the_plan() -> None:

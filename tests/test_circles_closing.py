@@ -8,7 +8,7 @@ import pytest
 
 from models.sealing import Sealer, SealError, row_aad
 from resolvers.aggregates.events import Metric
-from tests.circles import (
+from tests.support import (
     ADD_SLOT,
     CIRCLE,
     CLOSE,
@@ -16,8 +16,9 @@ from tests.circles import (
     PAUSE,
     POST,
     UPDATES,
+    LiveServer,
     Person,
-    actions,
+    action_count,
     add_member,
     coordinator,
     form,
@@ -27,7 +28,6 @@ from tests.circles import (
     ok,
     subject_of,
 )
-from tests.support import LiveServer
 
 CIRCLE_TABLES = ("cip_circle_member", "cip_circle_invite", "cip_circle_update", "cip_rota_slot")
 
@@ -81,7 +81,7 @@ def test_after_the_facilitator_leaves_any_member_may_close(server: LiveServer, n
     cid, coord, _, kim = full_circle(server, nbh)
     assert server.gql(CLOSE, {"id": cid}, token=kim.token).codes == ["FORBIDDEN"]
     ok(server.gql(LEAVE, {"id": cid}, token=coord.token))
-    assert actions(server, nbh, coord) == 5  # formed, three invites, left
+    assert action_count(server, nbh, coord) == 5  # formed, three invites, left
     members = ok(server.gql(CIRCLE, {"id": cid}, token=kim.token))["circle"]["members"]
     assert {m["role"] for m in members} == {"FOCUS", "SUPPORTER"}
     assert ok(server.gql(CLOSE, {"id": cid}, token=kim.token))["closeCircle"] is True
@@ -121,7 +121,7 @@ def test_who_may_close(server: LiveServer, nbh: str) -> None:
     cid2, coord2, _, _ = full_circle(server, nbh)
     ok(server.gql(CLOSE, {"id": cid2}, token=coord2.token))
     assert nothing_left(server, cid2)
-    assert actions(server, nbh, coord2) == 5  # formed, three invites, closed
+    assert action_count(server, nbh, coord2) == 5  # formed, three invites, closed
     assert metric_sum(server, nbh, Metric.GAUGE_CIRCLES_ACTIVE) == 0  # both closed, once each
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from resolvers.aggregates.events import Metric
 from resolvers.circles.closing import purge_expired
-from tests.circles import (
+from tests.support import (
     ADD_SLOT,
     LEAVE,
     PAUSE,
@@ -20,8 +20,9 @@ from tests.circles import (
     ROTA,
     TAKE_SLOT,
     UPDATES,
+    LiveServer,
     Person,
-    actions,
+    action_count,
     add_member,
     coordinator,
     form,
@@ -29,7 +30,6 @@ from tests.circles import (
     metric_sum,
     ok,
 )
-from tests.support import LiveServer
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_updates(server: LiveServer, nbh: str) -> None:
         resp = server.gql(POST, {"id": cid, "body": body}, token=kim.token)
         assert resp.codes == ["BAD_USER_INPUT"]
     post(server, kim, cid, "b" * 2000)
-    assert actions(server, nbh, coord) == 4  # formed, two invites, one update
+    assert action_count(server, nbh, coord) == 4  # formed, two invites, one update
 
 
 def test_newest_updates_first(server: LiveServer, nbh: str, clock_reset: None) -> None:
@@ -190,7 +190,7 @@ def test_rota(server: LiveServer, nbh: str) -> None:
     ]
     backwards = {"id": cid, "from": days[2].isoformat(), "to": days[1].isoformat()}
     assert server.gql(ROTA, backwards, token=kim.token).codes == ["BAD_USER_INPUT"]
-    assert actions(server, nbh, coord) == 3  # the facilitator only formed and invited
+    assert action_count(server, nbh, coord) == 3  # the facilitator only formed and invited
 
 
 def test_a_read_deletes_rota_slots_older_than_the_update_lifetime(
@@ -269,7 +269,7 @@ def test_pause_and_resume(server: LiveServer, nbh: str) -> None:
     assert resumed["status"] == "ACTIVE"
     assert server.gql(RESUME, {"id": cid}, token=coord.token).codes == ["INVALID_TRANSITION"]
     assert metric_sum(server, nbh, Metric.GAUGE_CIRCLES_ACTIVE) == 1
-    assert actions(server, nbh, coord) == 4  # formed, two invites, resumed
+    assert action_count(server, nbh, coord) == 4  # formed, two invites, resumed
 
 
 def test_without_facilitator_any_member_pauses(server: LiveServer, nbh: str) -> None:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import uuid
-from typing import Any
 
-import httpx
 import pytest
 
 from models.clock import week_start
 from models.holds import CareHold
 from resolvers.aggregates.events import Metric
-from tests.circles import (
+from tests.support import (
     FORM,
-    actions,
+    GraphQLResponse,
+    LiveServer,
+    action_count,
+    concurrently,
     coordinator,
     form,
     member,
@@ -23,7 +23,6 @@ from tests.circles import (
     ok,
     subject_of,
 )
-from tests.support import GraphQLResponse, LiveServer
 
 
 def circle_rows(server: LiveServer, nbh: str) -> int:
@@ -49,7 +48,7 @@ def test_coordinator_forms_as_facilitator(server: LiveServer, nbh: str) -> None:
     assert me["id"] != subject_of(server, coord.sub)
     assert metric_sum(server, nbh, Metric.CIRCLE_FORMED) == 1
     assert metric_sum(server, nbh, Metric.GAUGE_CIRCLES_FORMING) == 1
-    assert actions(server, nbh, coord) == 1
+    assert action_count(server, nbh, coord) == 1
     count = server.sql(f"SELECT member_count FROM cip_circle WHERE id = '{circle['id']}'")
     assert count[0][0] == 0  # the facilitator is not counted
 
@@ -71,7 +70,7 @@ def test_coordinator_forming_as_supporter_is_no_coordinator_action(
 ) -> None:
     coord = coordinator(server, nbh)
     form(server, coord, nbh, role="SUPPORTER")
-    assert actions(server, nbh, coord) == 0
+    assert action_count(server, nbh, coord) == 0
 
 
 def test_facilitator_needs_to_coordinate_the_neighbourhood(server: LiveServer, nbh: str) -> None:
@@ -124,7 +123,7 @@ def test_bad_input_writes_nothing(server: LiveServer, nbh: str, field: str, valu
     assert resp.errors[0]["message"]
     assert circle_rows(server, nbh) == 0
     assert aggregate_rows(server, nbh) == 0
-    assert actions(server, nbh, coord) == 0
+    assert action_count(server, nbh, coord) == 0
 
 
 def test_limits_are_inclusive(server: LiveServer, nbh: str) -> None:
@@ -175,7 +174,7 @@ def test_forming_from_own_hold(
     end = max(server.clock.today(), opened + dt.timedelta(days=7))
     assert [(str(d), v) for d, v in waiting] == [(week_start(end).isoformat(), -1)]
     assert metric_sum(server, nbh, Metric.CIRCLE_FORMED) == 1
-    assert actions(server, nbh, coord) == 1
+    assert action_count(server, nbh, coord) == 1
     # No row of the aggregates names the hold or the circle.
     rows = server.sql(f"SELECT * FROM cip_aggregate_count WHERE neighborhood = '{nbh}'")
     assert hold not in repr(rows) and circle["id"] not in repr(rows)
@@ -240,21 +239,8 @@ def test_racing_formations_from_one_hold(server: LiveServer, nbh: str) -> None:
         "fromHold": hold,
     }
 
-    async def race() -> list[dict[str, Any]]:
-        async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as client:
-
-            async def one() -> dict[str, Any]:
-                resp = await client.post(
-                    "/graphql",
-                    json={"query": FORM, "variables": {"input": payload}},
-                    headers={"Authorization": f"Bearer {coord.token}"},
-                )
-                body: dict[str, Any] = resp.json()
-                return body
-
-            return list(await asyncio.gather(*(one() for _ in range(4))))
-
-    bodies = asyncio.run(race())
+    race = [server.call(FORM, {"input": payload}, coord.token) for _ in range(4)]
+    bodies = [answer.body for answer in concurrently(race)]
     formed = [b["data"]["formCircle"]["id"] for b in bodies if not b.get("errors")]
     refused = [b["errors"][0]["extensions"]["code"] for b in bodies if b.get("errors")]
     assert len(formed) == 1 and refused == ["INVALID_TRANSITION"] * 3
@@ -281,4 +267,4 @@ def test_forming_from_a_hold_opened_through_the_api(server: LiveServer, nbh: str
     assert metric_sum(server, nbh, Metric.GAUGE_HOLDS_OPEN) == 0
     assert metric_sum(server, nbh, Metric.GAUGE_HOLDS_WAITING) == 0
     assert metric_sum(server, nbh, Metric.NEED_CIRCLE_WITHIN_14D) == 1
-    assert actions(server, nbh, coord) == 2  # opened the hold, formed the circle
+    assert action_count(server, nbh, coord) == 2  # opened the hold, formed the circle

@@ -7,10 +7,11 @@ import re
 
 from models.pseudonym import code_hash
 from resolvers.aggregates.events import Metric
-from tests.circles import (
+from tests.support import (
     CIRCLE,
     INVITE,
-    actions,
+    LiveServer,
+    action_count,
     add_member,
     coordinator,
     form,
@@ -20,7 +21,6 @@ from tests.circles import (
     metric_sum,
     ok,
 )
-from tests.support import LiveServer
 
 
 def test_invite_code_is_long_random_and_stored_only_as_hash(server: LiveServer, nbh: str) -> None:
@@ -37,7 +37,7 @@ def test_invite_code_is_long_random_and_stored_only_as_hash(server: LiveServer, 
     )
     assert stored == [(code_hash(code),)]
     assert code.encode() not in server.dump()
-    assert actions(server, nbh, coord) == 2  # formed, invited
+    assert action_count(server, nbh, coord) == 2  # formed, invited
     other = ok(server.gql(INVITE, {"id": circle["id"], "role": "SUPPORTER"}, token=coord.token))
     assert other["createCircleInvite"]["code"] != code
 
@@ -153,7 +153,7 @@ def test_facilitator_invite_hands_over(server: LiveServer, nbh: str) -> None:
     roles = sorted((m["displayName"], m["role"]) for m in joined["members"])
     assert roles == [("Kim", "SUPPORTER"), ("Robin", "FACILITATOR")]
     assert server.gql(CIRCLE, {"id": circle["id"]}, token=old.token).codes == ["NOT_FOUND"]
-    assert actions(server, nbh, new) == 1
+    assert action_count(server, nbh, new) == 1
     count = server.sql(f"SELECT member_count FROM cip_circle WHERE id = '{circle['id']}'")
     assert count[0][0] == 1
 

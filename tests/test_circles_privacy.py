@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from tests.circles import (
+from tests.support import (
     ADD_SLOT,
     CIRCLE,
     CLOSE,
@@ -16,6 +16,7 @@ from tests.circles import (
     RESUME,
     RHYTHM,
     TAKE_SLOT,
+    LiveServer,
     Person,
     add_member,
     coordinator,
@@ -24,7 +25,6 @@ from tests.circles import (
     member,
     ok,
 )
-from tests.support import LiveServer
 
 
 def operations(cid: str, slot: str, today: str) -> list[tuple[str, dict[str, Any]]]:

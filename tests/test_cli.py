@@ -7,8 +7,6 @@ import base64
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,28 +15,7 @@ import jwt
 import pytest
 
 from tests.jwks import jwks_for, make_keys, sign
-from tests.served import serve_process, serving
-
-CIP = [sys.executable, "-c", "from subgraph.cli import main; main()"]
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run_cip(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CIP, *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-    )
-
-
-def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CIP_")}
-    env["CIP_DATA_DIR"] = str(tmp_path / "data")
-    env.update(extra)
-    return env
+from tests.support import ROOT, clean_env, run_cip, serve_process, serving
 
 
 def test_keygen_prints_two_env_lines(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from resolvers.support.wellbeing import is_due
-from tests.support import LiveServer
+from tests.support import LiveServer, coordinator_token
 
 CHECK = "{ wellbeingCheck { due lastAnsweredOn prompt } }"
 ANSWER = """mutation($s: Boolean!, $p: Boolean!) {
@@ -17,10 +17,6 @@ POST = "mutation($b: String!) { postToPeerChannel(body: $b) { id body postedOn e
 DAY = dt.date(2026, 3, 2)  # the `day` fixture's Monday
 
 
-def coordinator(server: LiveServer, sub: str, nbh: str = "elm") -> str:
-    return server.token(sub, scopes=["cip:coordinator"], nbh=[nbh])
-
-
 def test_is_due_rule() -> None:
     assert is_due(None, DAY, 14)
     assert not is_due(DAY - dt.timedelta(days=13), DAY, 14)
@@ -28,7 +24,7 @@ def test_is_due_rule() -> None:
 
 
 def test_due_at_once_then_every_14_days(server: LiveServer, sub: str, day: dt.date) -> None:
-    token = coordinator(server, sub)
+    token = coordinator_token(server, sub, "elm")
     first = server.gql(CHECK, token=token)
     assert first.errors == [] and first.data["wellbeingCheck"]["due"] is True
     assert first.data["wellbeingCheck"]["lastAnsweredOn"] is None
@@ -47,7 +43,7 @@ def test_due_at_once_then_every_14_days(server: LiveServer, sub: str, day: dt.da
 
 
 def test_no_answer_value_is_stored_anywhere(server: LiveServer, sub: str, day: dt.date) -> None:
-    token = coordinator(server, sub)
+    token = coordinator_token(server, sub, "elm")
     server.gql(ANSWER, {"s": False, "p": False}, token=token)
     columns = (
         {r[1] for r in server.sql("PRAGMA table_info(cip_wellbeing_answer)")}
@@ -68,8 +64,8 @@ def test_no_answer_value_is_stored_anywhere(server: LiveServer, sub: str, day: d
 def test_wanting_a_peer_conversation_posts_an_anonymous_note(
     server: LiveServer, sub: str, day: dt.date
 ) -> None:
-    asker = coordinator(server, sub, "elm")
-    other = coordinator(server, sub + "-other", "oak")
+    asker = coordinator_token(server, sub, "elm")
+    other = coordinator_token(server, sub + "-other", "oak")
     server.gql(ANSWER, {"s": True, "p": True}, token=asker)
     posts = server.gql(CHANNEL, {"n": 100}, token=other).data["peerChannel"]
     notes = [p for p in posts if p["body"] == "A coordinator would welcome a peer conversation."]
@@ -84,7 +80,10 @@ def test_wanting_a_peer_conversation_posts_an_anonymous_note(
 def test_posts_are_sealed_marked_mine_and_purged_after_30_days(
     server: LiveServer, sub: str, day: dt.date
 ) -> None:
-    alice, bob = coordinator(server, sub + "-a"), coordinator(server, sub + "-b", "oak")
+    alice, bob = (
+        coordinator_token(server, sub + "-a", "elm"),
+        coordinator_token(server, sub + "-b", "oak"),
+    )
     body = f"Struggling after the Hassan family's news {sub}"
     posted = server.gql(POST, {"b": body}, token=alice).data["postToPeerChannel"]
     assert posted["mine"] is True and posted["expiresOn"] == "2026-04-01"
@@ -109,14 +108,14 @@ def test_bad_posts_are_refused_and_nothing_is_written(
     server: LiveServer, sub: str, body: str
 ) -> None:
     before = server.sql("SELECT COUNT(*) FROM cip_peer_post")
-    resp = server.gql(POST, {"b": body}, token=coordinator(server, sub))
+    resp = server.gql(POST, {"b": body}, token=coordinator_token(server, sub, "elm"))
     assert resp.codes == ["BAD_USER_INPUT"]
     assert server.sql("SELECT COUNT(*) FROM cip_peer_post") == before
 
 
 def test_first_is_bounded(server: LiveServer, sub: str) -> None:
     for n in (0, 101):
-        assert server.gql(CHANNEL, {"n": n}, token=coordinator(server, sub)).codes == [
+        assert server.gql(CHANNEL, {"n": n}, token=coordinator_token(server, sub, "elm")).codes == [
             "BAD_USER_INPUT"
         ]
 

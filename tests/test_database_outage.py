@@ -5,7 +5,6 @@ the service recovers by itself."""
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import threading
 import time
@@ -15,10 +14,16 @@ from typing import Any
 import asyncpg
 import httpx
 
-from tests.served import serving
-from tests.support import POSTGRES_ADMIN_URL, FreshPostgres, run_statements
-from tests.test_cli import clean_env
-from tests.test_master_key import token
+from tests.support import (
+    POSTGRES_ADMIN_URL,
+    FreshPostgres,
+    clean_env,
+    dev_token,
+    prepared_settings,
+    rows,
+    run_statements,
+    serving,
+)
 
 FORM = """mutation($input: FormCircleInput!) { formCircle(input: $input) { id focus } }"""
 MINE = "{ myCircles { id focus } }"
@@ -44,17 +49,10 @@ def take_away(name: str, away: str) -> None:
     raise AssertionError("could not take the database away")
 
 
-async def count_orphans(url: str) -> int:
-    conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-    try:
-        return int(
-            await conn.fetchval(
-                "SELECT count(*) FROM cip_circle c WHERE NOT EXISTS "
-                "(SELECT 1 FROM cip_circle_member m WHERE m.circle_id = c.id)"
-            )
-        )
-    finally:
-        await conn.close()
+ORPHANS = (
+    "SELECT count(*) FROM cip_circle c WHERE NOT EXISTS "
+    "(SELECT 1 FROM cip_circle_member m WHERE m.circle_id = c.id)"
+)
 
 
 def clean_failure(body: dict[str, Any]) -> bool:
@@ -83,7 +81,7 @@ def test_requests_fail_cleanly_and_the_service_recovers(tmp_path: Path) -> None:
         CIP_RATE_ADDRESS_MUTATIONS_PER_MINUTE="100000",
     )
     try:
-        bearer = token(env, "ada")
+        bearer = dev_token(prepared_settings(env), "ada")
         headers = {"Authorization": f"Bearer {bearer}"}
         with serving(env) as base:
             answers: list[tuple[int, dict[str, Any]]] = []
@@ -146,7 +144,7 @@ def test_requests_fail_cleanly_and_the_service_recovers(tmp_path: Path) -> None:
             mine = httpx.post(f"{base}/graphql", json={"query": MINE}, headers=headers).json()
             listed = {c["id"] for c in mine["data"]["myCircles"]}
             assert formed <= listed
-        orphans = asyncio.run(count_orphans(url))
+        orphans = int(rows(url, ORPHANS)[0][0])
         assert orphans == 0  # every circle that exists has its member: no half-formed circle
     finally:
         if renamed:

@@ -10,8 +10,7 @@ import httpx
 
 from subgraph.demo import NEIGHBORHOOD, demo_calls, instructions
 from subgraph.settings import load_settings
-from tests.served import serving
-from tests.test_cli import ROOT, clean_env, run_cip
+from tests.support import ROOT, clean_env, run_cip, serving
 
 TODAY = "2026-03-04"
 

@@ -8,11 +8,12 @@ import logging
 import pytest
 
 from models.holds import CareHold
-from tests.care_calls import (
+from tests.support import (
     RANDOM_ID,
-    actions,
-    coordinator,
-    count,
+    LiveServer,
+    action_count,
+    coordinator_token,
+    count_rows,
     fresh,
     has_key,
     metric_weeks,
@@ -20,7 +21,6 @@ from tests.care_calls import (
     ok,
     same_refusal,
 )
-from tests.support import LiveServer
 
 HOLD_FIELDS = "id neighborhood status openedOn daysOpen sealedNote"
 OPEN = f"""mutation($n: ID!, $note: String) {{
@@ -45,21 +45,21 @@ def test_only_coordinators_of_the_neighbourhood_open_holds(
 ) -> None:
     for token in (
         server.token(sub, nbh=[nbh]),
-        coordinator(server, sub, "elsewhere"),
+        coordinator_token(server, sub, "elsewhere"),
         server.token(sub, scopes=["cip:aggregate:read"], nbh=[nbh]),
     ):
         resp = server.gql(OPEN, {"n": nbh}, token=token)
         assert resp.codes == ["FORBIDDEN"]
     for query in (MINE,):
         assert server.gql(query, token=server.token(sub)).codes == ["FORBIDDEN"]
-    assert count(server, "cip_care_hold", f"neighborhood = '{nbh}'") == 0
+    assert count_rows(server, "cip_care_hold", f"neighborhood = '{nbh}'") == 0
     assert metrics(server, nbh) == {}
 
 
 def test_opening_a_hold_stores_no_identity_and_writes_its_rows(
     server: LiveServer, nbh: str, sub: str, day: dt.date
 ) -> None:
-    token = coordinator(server, sub, nbh)
+    token = coordinator_token(server, sub, nbh)
     hold = open_hold(server, token, nbh)
     assert hold["status"] == "OPEN" and hold["openedOn"] == "2026-03-02"
     assert hold["daysOpen"] == 0 and hold["sealedNote"] is None
@@ -70,7 +70,7 @@ def test_opening_a_hold_stores_no_identity_and_writes_its_rows(
         "gauge_holds_waiting": 1,
     }
     assert metric_weeks(server, nbh, "gauge_holds_waiting") == [("2026-03-09", 1)]
-    assert actions(server, nbh) == 1
+    assert action_count(server, nbh) == 1
     server.clock.set(day + dt.timedelta(days=4))
     listed = ok(server.gql(MINE, token=token))["myCareHolds"]
     assert [(h["id"], h["daysOpen"]) for h in listed] == [(hold["id"], 4)]
@@ -81,7 +81,7 @@ def test_opening_a_hold_stores_no_identity_and_writes_its_rows(
 def test_the_sealed_note_is_stored_as_given_and_size_limited(
     server: LiveServer, nbh: str, sub: str
 ) -> None:
-    token = coordinator(server, sub, nbh)
+    token = coordinator_token(server, sub, nbh)
     note = ' v2.age1qz…{"not": "json" \n🔒 '
     hold = open_hold(server, token, nbh, note)
     assert hold["sealedNote"] == note
@@ -90,21 +90,21 @@ def test_the_sealed_note_is_stored_as_given_and_size_limited(
     empty = open_hold(server, token, nbh, "")
     assert empty["sealedNote"] == ""
 
-    before = count(server, "cip_care_hold", f"neighborhood = '{nbh}'")
+    before = count_rows(server, "cip_care_hold", f"neighborhood = '{nbh}'")
     at_limit = open_hold(server, token, nbh, "x" * 8192)
     assert len(at_limit["sealedNote"]) == 8192
     resp = server.gql(OPEN, {"n": nbh, "note": "x" * 8193}, token=token)
     assert resp.codes == ["BAD_USER_INPUT"]
-    assert count(server, "cip_care_hold", f"neighborhood = '{nbh}'") == before + 1
+    assert count_rows(server, "cip_care_hold", f"neighborhood = '{nbh}'") == before + 1
     assert metrics(server, nbh)["hold_opened"] == before + 1
 
 
 def test_another_coordinator_cannot_tell_a_hold_from_a_random_id(
     server: LiveServer, nbh: str, sub: str
 ) -> None:
-    holder = coordinator(server, sub, nbh)
+    holder = coordinator_token(server, sub, nbh)
     hold = open_hold(server, holder, nbh)
-    other = coordinator(server, fresh("coord"), nbh)
+    other = coordinator_token(server, fresh("coord"), nbh)
     assert ok(server.gql(MINE, token=other))["myCareHolds"] == []
     for query in (TRANSFER, CLOSE):
         theirs = server.gql(query, {"id": hold["id"]}, token=other)
@@ -114,7 +114,7 @@ def test_another_coordinator_cannot_tell_a_hold_from_a_random_id(
         member = server.gql(query, {"id": hold["id"]}, token=server.token(fresh()))
         assert member.codes == ["FORBIDDEN"]
     # The holder, acting without that neighbourhood in the token, does not see it either.
-    elsewhere = coordinator(server, sub, "elsewhere")
+    elsewhere = coordinator_token(server, sub, "elsewhere")
     assert ok(server.gql(MINE, token=elsewhere))["myCareHolds"] == []
     assert server.gql(CLOSE, {"id": hold["id"]}, token=elsewhere).codes == ["NOT_FOUND"]
     assert [h["id"] for h in ok(server.gql(MINE, token=holder))["myCareHolds"]] == [hold["id"]]
@@ -123,41 +123,43 @@ def test_another_coordinator_cannot_tell_a_hold_from_a_random_id(
 def test_a_transfer_code_moves_the_hold_once(
     server: LiveServer, nbh: str, sub: str, day: dt.date
 ) -> None:
-    holder = coordinator(server, sub, nbh)
+    holder = coordinator_token(server, sub, nbh)
     hold = open_hold(server, holder, nbh)
     transfer = ok(server.gql(TRANSFER, {"id": hold["id"]}, token=holder))["transferCareHold"]
     code = transfer["code"]
     assert transfer["expiresOn"] == "2026-03-09" and len(code) >= 22
     assert code.encode() not in server.dump()
 
-    unknown = server.gql(ACCEPT, {"c": "no-such-code"}, token=coordinator(server, "x", nbh))
+    unknown = server.gql(ACCEPT, {"c": "no-such-code"}, token=coordinator_token(server, "x", nbh))
     assert unknown.codes == ["INVITE_INVALID"]
-    for token in (coordinator(server, fresh("coord"), "elsewhere"), holder):
+    for token in (coordinator_token(server, fresh("coord"), "elsewhere"), holder):
         refused = server.gql(ACCEPT, {"c": code}, token=token)
         same_refusal(refused, unknown)
     assert server.gql(ACCEPT, {"c": code}, token=server.token(fresh())).codes == ["FORBIDDEN"]
 
     taker_sub = fresh("coord")
-    taker = coordinator(server, taker_sub, nbh)
+    taker = coordinator_token(server, taker_sub, nbh)
     moved = ok(server.gql(ACCEPT, {"c": code}, token=taker))["acceptCareHold"]
     assert moved["id"] == hold["id"] and moved["status"] == "OPEN"
     assert ok(server.gql(MINE, token=holder))["myCareHolds"] == []
     assert [h["id"] for h in ok(server.gql(MINE, token=taker))["myCareHolds"]] == [hold["id"]]
-    same_refusal(server.gql(ACCEPT, {"c": code}, token=coordinator(server, "y", nbh)), unknown)
+    same_refusal(
+        server.gql(ACCEPT, {"c": code}, token=coordinator_token(server, "y", nbh)), unknown
+    )
     assert server.gql(CLOSE, {"id": hold["id"]}, token=holder).codes == ["NOT_FOUND"]
-    assert count(server, "cip_hold_transfer", f"hold_id = '{hold['id']}'") == 0
-    assert actions(server, nbh) == 3  # open, transfer, accept
+    assert count_rows(server, "cip_hold_transfer", f"hold_id = '{hold['id']}'") == 0
+    assert action_count(server, nbh) == 3  # open, transfer, accept
     assert metrics(server, nbh)["gauge_holds_open"] == 1  # a transfer is not a new hold
 
 
 def test_transfer_codes_expire_after_seven_days_and_a_new_code_replaces_the_old(
     server: LiveServer, nbh: str, sub: str, day: dt.date
 ) -> None:
-    holder = coordinator(server, sub, nbh)
+    holder = coordinator_token(server, sub, nbh)
     hold = open_hold(server, holder, nbh)
     first = ok(server.gql(TRANSFER, {"id": hold["id"]}, token=holder))["transferCareHold"]
     second = ok(server.gql(TRANSFER, {"id": hold["id"]}, token=holder))["transferCareHold"]
-    taker = coordinator(server, fresh("coord"), nbh)
+    taker = coordinator_token(server, fresh("coord"), nbh)
     assert server.gql(ACCEPT, {"c": first["code"]}, token=taker).codes == ["INVITE_INVALID"]
     server.clock.set(day + dt.timedelta(days=7))
     assert server.gql(ACCEPT, {"c": second["code"]}, token=taker).codes == ["INVITE_INVALID"]
@@ -167,25 +169,25 @@ def test_transfer_codes_expire_after_seven_days_and_a_new_code_replaces_the_old(
 def test_closing_deletes_the_hold_and_closes_its_rows(
     server: LiveServer, nbh: str, sub: str, day: dt.date
 ) -> None:
-    token = coordinator(server, sub, nbh)
+    token = coordinator_token(server, sub, nbh)
     hold = open_hold(server, token, nbh, "sealed elsewhere")
     ok(server.gql(TRANSFER, {"id": hold["id"]}, token=token))
     server.clock.set(day + dt.timedelta(days=3))
     assert ok(server.gql(CLOSE, {"id": hold["id"]}, token=token)) == {"closeCareHold": True}
-    assert count(server, "cip_care_hold", f"id = '{hold['id']}'") == 0
-    assert count(server, "cip_hold_transfer", f"hold_id = '{hold['id']}'") == 0
+    assert count_rows(server, "cip_care_hold", f"id = '{hold['id']}'") == 0
+    assert count_rows(server, "cip_hold_transfer", f"hold_id = '{hold['id']}'") == 0
     assert server.gql(CLOSE, {"id": hold["id"]}, token=token).codes == ["NOT_FOUND"]
     # Opened and closed in one week, before its seventh day: the open and waiting gauges'
     # +1 and -1 fall in the same cells, which cancel and are deleted.
     assert metrics(server, nbh) == {"hold_opened": 1, "need_opened": 1}
     assert metric_weeks(server, nbh, "gauge_holds_waiting") == []
-    assert actions(server, nbh) == 3  # open, transfer, close
+    assert action_count(server, nbh) == 3  # open, transfer, close
 
 
 def test_closing_a_hold_a_circle_picked_up_counts_only_the_closing(
     server: LiveServer, nbh: str, sub: str
 ) -> None:
-    token = coordinator(server, sub, nbh)
+    token = coordinator_token(server, sub, nbh)
     hold = open_hold(server, token, nbh)
 
     async def circle_formed() -> None:  # what formCircle(fromHold) does to the hold
@@ -206,10 +208,10 @@ def test_taking_an_ask_turns_it_into_a_hold_and_deletes_its_text(
     made = ok(server.gql(ASK, {"n": nbh}, token=asker))["askForSupport"]
     server.clock.set(day + dt.timedelta(days=3))
     coord_sub = fresh("coord")
-    coord = coordinator(server, coord_sub, nbh)
+    coord = coordinator_token(server, coord_sub, nbh)
 
     assert server.gql(TAKE, {"id": made["id"]}, token=asker).codes == ["FORBIDDEN"]
-    outsider = coordinator(server, fresh("coord"), "elsewhere")
+    outsider = coordinator_token(server, fresh("coord"), "elsewhere")
     theirs = server.gql(TAKE, {"id": made["id"]}, token=outsider)
     assert theirs.codes == ["NOT_FOUND"]
     same_refusal(theirs, server.gql(TAKE, {"id": RANDOM_ID}, token=outsider))
@@ -222,7 +224,7 @@ def test_taking_an_ask_turns_it_into_a_hold_and_deletes_its_text(
     assert hold["openedOn"] == "2026-03-02" and hold["daysOpen"] == 3  # the need's age
     assert hold["sealedNote"] == "opaque"
     assert ok(server.gql(MY_ASKS, token=asker))["mySupportAsks"] == []
-    assert count(server, "cip_support_ask", f"neighborhood = '{nbh}'") == 0
+    assert count_rows(server, "cip_support_ask", f"neighborhood = '{nbh}'") == 0
     assert not has_key(server, f"ask:{made['id']}")
     again = server.gql(TAKE, {"id": made["id"]}, token=coord)
     assert again.codes == ["NOT_FOUND"]
@@ -235,7 +237,7 @@ def test_taking_an_ask_turns_it_into_a_hold_and_deletes_its_text(
         "gauge_holds_waiting": 1,
     }
     assert metric_weeks(server, nbh, "gauge_holds_waiting") == [("2026-03-09", 1)]
-    assert actions(server, nbh) == 1
+    assert action_count(server, nbh) == 1
 
 
 def test_an_ask_taken_late_is_picked_up_but_not_within_7_days(
@@ -243,7 +245,7 @@ def test_an_ask_taken_late_is_picked_up_but_not_within_7_days(
 ) -> None:
     made = ok(server.gql(ASK, {"n": nbh}, token=server.token(sub)))["askForSupport"]
     server.clock.set(day + dt.timedelta(days=8))
-    coord = coordinator(server, fresh("coord"), nbh)
+    coord = coordinator_token(server, fresh("coord"), nbh)
     hold = ok(server.gql(TAKE, {"id": made["id"]}, token=coord))["takeSupportAsk"]
     assert hold["daysOpen"] == 8 and hold["sealedNote"] is None
     got = metrics(server, nbh)
@@ -255,9 +257,9 @@ def test_an_expired_ask_cannot_be_taken(
 ) -> None:
     made = ok(server.gql(ASK, {"n": nbh}, token=server.token(sub)))["askForSupport"]
     server.clock.set(day + dt.timedelta(days=30))
-    coord = coordinator(server, fresh("coord"), nbh)
+    coord = coordinator_token(server, fresh("coord"), nbh)
     assert server.gql(TAKE, {"id": made["id"]}, token=coord).codes == ["NOT_FOUND"]
-    assert count(server, "cip_care_hold", f"neighborhood = '{nbh}'") == 0
+    assert count_rows(server, "cip_care_hold", f"neighborhood = '{nbh}'") == 0
 
 
 def test_no_note_or_text_reaches_the_logs(
@@ -265,7 +267,7 @@ def test_no_note_or_text_reaches_the_logs(
 ) -> None:
     caplog.set_level(logging.INFO)
     marker = fresh("never-logged")
-    token = coordinator(server, sub, nbh)
+    token = coordinator_token(server, sub, nbh)
     open_hold(server, token, nbh, f"{marker} sealed")
     assert server.gql(OPEN, {"n": nbh, "note": marker * 900}, token=token).codes == [
         "BAD_USER_INPUT"

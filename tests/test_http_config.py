@@ -6,52 +6,32 @@ the apps run without their lifespan: no second Tortoise context beside the sessi
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from graphql import build_schema, parse, validate
-from starlette.types import ASGIApp
 
 from subgraph.app import create_app
 from subgraph.limits import alias_rule, depth_rule
-from subgraph.settings import ConfigError, load_settings
+from subgraph.settings import ConfigError, Settings, load_settings
 from tests.jwks import jwks_for, make_keys
-from tests.support import dev_env
+from tests.support import GraphQLClient, dev_env
 
 SCOPE = "query Scope { careScope { isNot } }"
 
 
-class AppClient:
-    """Requests straight into the ASGI app (no lifespan, so no database is opened)."""
-
-    def __init__(self, app: ASGIApp, base_url: str = "http://127.0.0.1") -> None:
-        self.app = app
-        self.base_url = base_url
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        async def go() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url=self.base_url) as client:
-                return await client.request(method, url, **kwargs)
-
-        return asyncio.run(go())
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
+def in_process(settings: Settings) -> GraphQLClient:
+    return GraphQLClient("http://127.0.0.1", app=create_app(settings))
 
 
-def app_client(tmp_path: Path, **env: str) -> AppClient:
-    settings = load_settings(dev_env(tmp_path, f"sqlite://{tmp_path}/unused.sqlite3", **env))
-    return AppClient(create_app(settings), base_url="http://127.0.0.1")
+def app_client(tmp_path: Path, **env: str) -> GraphQLClient:
+    return in_process(
+        load_settings(dev_env(tmp_path, f"sqlite://{tmp_path}/unused.sqlite3", **env))
+    )
 
 
 def prod_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -70,12 +50,12 @@ def prod_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def prod(tmp_path: Path) -> Iterator[AppClient]:
-    yield AppClient(create_app(load_settings(prod_env(tmp_path))), base_url="http://127.0.0.1")
+def prod(tmp_path: Path) -> Iterator[GraphQLClient]:
+    yield in_process(load_settings(prod_env(tmp_path)))
 
 
-def post(client: AppClient, payload: Any) -> dict[str, Any]:
-    resp = client.post("/graphql", json=payload)
+def post(client: GraphQLClient, payload: Any) -> dict[str, Any]:
+    resp = client.post(payload)
     assert resp.status_code == 200, resp.text
     return dict(resp.json())
 
@@ -85,15 +65,15 @@ def codes(body: dict[str, Any]) -> list[str]:
 
 
 # ------------------------------------------------------------------ prod defaults
-def test_prod_has_no_introspection_graphiql_or_suggestions(prod: AppClient) -> None:
+def test_prod_has_no_introspection_graphiql_or_suggestions(prod: GraphQLClient) -> None:
     body = post(prod, {"query": "{ __schema { queryType { name } } }"})
     assert set(codes(body)) == {"BAD_USER_INPUT"} and body["data"] is None
     assert "introspection has been disabled" in body["errors"][0]["message"]
     body = post(prod, {"query": '{ __type(name: "Query") { name } }'})
     assert codes(body) == ["BAD_USER_INPUT"]
-    page = prod.get("/graphql", headers={"Accept": "text/html"})
+    page = prod.client.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 404 and "graphiql" not in page.text.lower()
-    assert prod.get("/graphiql-assets/init.js").status_code == 404
+    assert prod.client.get("/graphiql-assets/init.js").status_code == 404
     typo = post(prod, {"query": "{ careScop { isNot } }"})
     assert codes(typo) == ["BAD_USER_INPUT"]
     assert "Did you mean" not in json.dumps(typo) and "careScope" not in json.dumps(typo)
@@ -111,25 +91,23 @@ def test_prod_has_no_introspection_graphiql_or_suggestions(prod: AppClient) -> N
 
 
 def test_the_switches_can_turn_tools_on_in_prod_and_off_in_dev(tmp_path: Path) -> None:
-    on = AppClient(
-        create_app(load_settings(prod_env(tmp_path, CIP_INTROSPECTION="on", CIP_GRAPHIQL="true")))
-    )
+    on = in_process(load_settings(prod_env(tmp_path, CIP_INTROSPECTION="on", CIP_GRAPHIQL="true")))
     assert post(on, {"query": "{ __schema { queryType { name } } }"})["data"]
-    assert on.get("/graphql", headers={"Accept": "text/html"}).status_code == 200
+    assert on.client.get("/graphql", headers={"Accept": "text/html"}).status_code == 200
     off = app_client(tmp_path, CIP_INTROSPECTION="0", CIP_GRAPHIQL="off")
     assert set(codes(post(off, {"query": "{ __schema { queryType { name } } }"}))) == {
         "BAD_USER_INPUT"
     }
-    assert off.get("/graphql", headers={"Accept": "text/html"}).status_code == 404
+    assert off.client.get("/graphql", headers={"Accept": "text/html"}).status_code == 404
 
 
 def test_dev_root_redirects_to_graphql_and_prod_root_is_not_found(tmp_path: Path) -> None:
     dev = app_client(tmp_path)
-    root = dev.get("/", headers={"Accept": "text/html"})
+    root = dev.client.get("/", headers={"Accept": "text/html"})
     assert root.status_code == 307 and root.headers["location"] == "/graphql"
-    assert dev.get("/", follow_redirects=True).url.path == "/graphql"
-    prod = AppClient(create_app(load_settings(prod_env(tmp_path))))
-    assert prod.get("/").status_code == 404
+    assert dev.client.get("/", follow_redirects=True).url.path == "/graphql"
+    prod = in_process(load_settings(prod_env(tmp_path)))
+    assert prod.client.get("/").status_code == 404
 
 
 def test_settings_are_validated(tmp_path: Path) -> None:
@@ -184,7 +162,7 @@ def test_depth_rule_counts_levels_and_survives_cycles() -> None:
 
 def test_batches_up_to_the_configured_size(tmp_path: Path) -> None:
     client = app_client(tmp_path, CIP_MAX_BATCH="3")
-    answers = client.post("/graphql", json=[{"query": SCOPE}] * 3).json()
+    answers = client.post([{"query": SCOPE}] * 3).json()
     assert [a["data"]["careScope"]["isNot"] != [] for a in answers] == [True] * 3
     body = post(client, [{"query": SCOPE}] * 4)
     assert codes(body) == ["BAD_USER_INPUT"] and "at most 3" in body["errors"][0]["message"]
@@ -193,7 +171,7 @@ def test_batches_up_to_the_configured_size(tmp_path: Path) -> None:
 def test_body_limit_is_configurable(tmp_path: Path) -> None:
     client = app_client(tmp_path, CIP_MAX_BODY_BYTES="2048")
     assert post(client, {"query": SCOPE, "variables": {"pad": "z" * 1500}})["data"]
-    resp = client.post("/graphql", json={"query": SCOPE, "variables": {"pad": "z" * 2100}})
+    resp = client.post({"query": SCOPE, "variables": {"pad": "z" * 2100}})
     assert resp.status_code == 413
     assert resp.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
@@ -228,9 +206,13 @@ def test_persisted_only_accepts_the_manifest_and_nothing_else(tmp_path: Path) ->
     for payload in ({"query": other}, by_hash(other), {"query": other, **by_hash(SCOPE)}):
         body = post(client, payload)
         assert codes(body) == ["BAD_USER_INPUT"] and body["data"] is None, body
-    get = client.get("/graphql", params={"extensions": json.dumps(by_hash(SCOPE)["extensions"])})
+    get = client.client.get(
+        "/graphql", params={"extensions": json.dumps(by_hash(SCOPE)["extensions"])}
+    )
     assert get.json()["data"]["careScope"]["isNot"]
-    assert codes(client.get("/graphql", params={"query": other}).json()) == ["BAD_USER_INPUT"]
+    assert codes(client.client.get("/graphql", params={"query": other}).json()) == [
+        "BAD_USER_INPUT"
+    ]
 
 
 def test_persisted_hashes_without_only_mode(tmp_path: Path) -> None:

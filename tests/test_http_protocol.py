@@ -24,10 +24,8 @@ from subgraph.protocol import (
     is_request_error,
     response_media_type,
 )
-from tests.circles import FORM, member
 from tests.jwks import jwks_for, make_keys
-from tests.served import serving
-from tests.support import LiveServer, dev_env
+from tests.support import FORM, LiveServer, dev_env, member, serving
 
 AUDIT = FEDERATION_DIR / "http-audit.mjs"
 # The audits whose documents ask `__type(...)`: with introspection off (prod) they are

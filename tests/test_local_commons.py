@@ -288,12 +288,12 @@ HELP = """mutation($c: ID!, $i: HelpRequestInput!) {
 def test_a_circle_member_asks_local_commons_through_the_api(
     server: LiveServer, fake: FakeLocalCommons, nbh: str
 ) -> None:
-    from tests import circles
+    from tests import support
 
-    facilitator = circles.coordinator(server, nbh)
+    facilitator = support.coordinator(server, nbh)
     focus = f"Holding the Nakamura family {nbh}"
-    circle = circles.form(server, facilitator, nbh, focus=focus, name="Rowan Facilitator")
-    helper = circles.add_member(server, facilitator, circle["id"], name="Juniper Helper")
+    circle = support.form(server, facilitator, nbh, focus=focus, name="Rowan Facilitator")
+    helper = support.add_member(server, facilitator, circle["id"], name="Juniper Helper")
     before = contents(server)
     typed = {"title": "Moving boxes", "details": "Saturday morning, two people", "neededOn": None}
     resp = server.gql(HELP, {"c": circle["id"], "i": typed}, token=helper.token)
@@ -311,11 +311,11 @@ def test_a_circle_member_asks_local_commons_through_the_api(
 def test_an_outsider_cannot_ask_for_a_circle_and_nothing_is_sent(
     server: LiveServer, fake: FakeLocalCommons, nbh: str
 ) -> None:
-    from tests import circles
+    from tests import support
 
-    facilitator = circles.coordinator(server, nbh)
-    circle = circles.form(server, facilitator, nbh)
-    outsider = circles.member(server)
+    facilitator = support.coordinator(server, nbh)
+    circle = support.form(server, facilitator, nbh)
+    outsider = support.member(server)
     typed = {"title": "Help", "details": "Please"}
     theirs = server.gql(HELP, {"c": circle["id"], "i": typed}, token=outsider.token)
     random = server.gql(

@@ -18,9 +18,7 @@ import pytest
 
 from auth.viewer import AGGREGATE_READ, COORDINATOR
 from subgraph.logs import configure_logging
-from tests.aggregates_support import SIGNALS, VIEW, WEEKS
-from tests.care_calls import RANDOM_ID
-from tests.circles import (
+from tests.support import (
     ADD_SLOT,
     CIRCLE,
     CLOSE,
@@ -28,10 +26,15 @@ from tests.circles import (
     INVITE,
     JOIN,
     POST,
+    RANDOM_ID,
+    SIGNALS,
     UPDATES,
+    VIEW,
+    WEEKS,
+    GraphQLResponse,
+    LiveServer,
     subject_of,
 )
-from tests.support import GraphQLResponse, LiveServer
 
 DAY = dt.date(2026, 3, 2)
 HOLD = "id status sealedNote"

@@ -6,16 +6,12 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 
-from auth.devtokens import mint_dev_token
 from models.sealing import SealError, unwrap_key
-from subgraph.settings import decode_key, load_settings, new_key, prepare_data_dir
-from tests.served import serving
-from tests.support import FreshPostgres
-from tests.test_cli import clean_env, run_cip
+from subgraph.settings import decode_key, new_key
+from tests.support import FreshPostgres, cip_serve, clean_env, ok, rows, run_cip, serving
 
 FORM = """
 mutation($input: FormCircleInput!) {
@@ -23,30 +19,6 @@ mutation($input: FormCircleInput!) {
 }
 """
 CIRCLE = "query($id: ID!) { circle(id: $id) { focus members { displayName } } }"
-
-
-def token(env: dict[str, str], sub: str) -> str:
-    prepare_data_dir(env)  # as `cip token` does: the dev keys loading reads
-    settings = load_settings(env)
-    assert settings.dev_jwt_secret is not None
-    return mint_dev_token(
-        secret=settings.dev_jwt_secret,
-        issuer=settings.jwt_issuer,
-        audience=settings.jwt_audience,
-        sub=sub,
-    )
-
-
-def gql(base: str, query: str, variables: dict[str, object], bearer: str) -> dict[str, object]:
-    resp = httpx.post(
-        f"{base}/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {bearer}"},
-        timeout=30,
-    )
-    body = resp.json()
-    assert not body.get("errors"), body
-    return dict(body["data"])
 
 
 def test_a_wrong_or_missing_master_key_refuses_to_start(tmp_path: Path) -> None:
@@ -70,17 +42,10 @@ def test_a_wrong_or_missing_master_key_refuses_to_start(tmp_path: Path) -> None:
 
 
 def wrapped_keys(url: str) -> list[tuple[str, bytes]]:
-    import asyncio
-
-    async def fetch() -> list[tuple[str, bytes]]:
-        conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-        try:
-            rows = await conn.fetch("SELECT owner, wrapped FROM cip_data_key ORDER BY owner")
-            return [(r["owner"], bytes(r["wrapped"])) for r in rows]
-        finally:
-            await conn.close()
-
-    return asyncio.run(fetch())
+    return [
+        (o, bytes(w))
+        for o, w in rows(url, "SELECT owner, wrapped FROM cip_data_key ORDER BY owner")
+    ]
 
 
 def opens(key: bytes, owner: str, wrapped: bytes) -> bool:
@@ -103,9 +68,9 @@ def test_rotation_end_to_end(tmp_path: Path) -> None:
         CIP_DEV_JWT_SECRET=secrets.token_urlsafe(32),
     )
     try:
-        bearer = token(env, "ada")
         circles = []
-        with serving(env) as base:
+        with cip_serve(env, tmp_path / "first.log") as served:
+            bearer = served.token("ada")
             for i in range(3):
                 payload = {
                     "neighborhood": "elm",
@@ -113,7 +78,7 @@ def test_rotation_end_to_end(tmp_path: Path) -> None:
                     "displayName": "Ada",
                     "role": "FOCUS",
                 }
-                circles.append(gql(base, FORM, {"input": payload}, bearer)["formCircle"])
+                circles.append(ok(served.gql(FORM, {"input": payload}, bearer))["formCircle"])
         keys_before = wrapped_keys(url)
         assert len(keys_before) >= 4  # three circles and the key check
 
@@ -139,9 +104,9 @@ def test_rotation_end_to_end(tmp_path: Path) -> None:
 
         refused = run_cip("serve", "--port", "1", env=env)  # still the old key
         assert refused.returncode == 2 and "refusing to start" in refused.stderr
-        with serving({**env, "CIP_MASTER_KEY": new}) as base:
+        with cip_serve({**env, "CIP_MASTER_KEY": new}, tmp_path / "again.log") as served:
             for circle in circles:
-                back = gql(base, CIRCLE, {"id": circle["id"]}, bearer)["circle"]
+                back = ok(served.gql(CIRCLE, {"id": circle["id"]}, bearer))["circle"]
                 assert back == {"focus": circle["focus"], "members": [{"displayName": "Ada"}]}
     finally:
         pg.drop()

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 
-import asyncpg
-
 from models import db
-from tests.support import FreshPostgres
+from tests.support import FreshPostgres, rows
 
 TABLES = {
     "cip_circle",
@@ -43,8 +40,9 @@ def _migrate_twice(url: str, keystore: str | None = None) -> None:
 def test_sqlite_from_empty(tmp_path: Path) -> None:
     path = tmp_path / "fresh.sqlite3"
     _migrate_twice(f"sqlite://{path}")
-    with sqlite3.connect(path) as conn:
-        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    names = {
+        r[0] for r in rows(f"sqlite://{path}", "SELECT name FROM sqlite_master WHERE type='table'")
+    }
     assert TABLES <= names
 
 
@@ -53,18 +51,8 @@ def test_postgres_from_empty() -> None:
     url = pg.create()
     try:
         _migrate_twice(url)
-
-        async def tables() -> set[str]:
-            conn = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
-            try:
-                rows = await conn.fetch(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-                )
-                return {r["tablename"] for r in rows}
-            finally:
-                await conn.close()
-
-        assert TABLES <= asyncio.run(tables())
+        tables = rows(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        assert TABLES <= {r[0] for r in tables}
     finally:
         pg.drop()
 
@@ -72,9 +60,7 @@ def test_postgres_from_empty() -> None:
 def test_a_separate_keystore_holds_only_keys(tmp_path: Path) -> None:
     main, keys = tmp_path / "main.sqlite3", tmp_path / "keys.sqlite3"
     _migrate_twice(f"sqlite://{main}", f"sqlite://{keys}")
-    with sqlite3.connect(main) as conn:
-        main_tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-    with sqlite3.connect(keys) as conn:
-        key_tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    main_tables = {r[0] for r in rows(f"sqlite://{main}", "SELECT name FROM sqlite_master")}
+    key_tables = {r[0] for r in rows(f"sqlite://{keys}", "SELECT name FROM sqlite_master")}
     assert "cip_data_key" in key_tables and "cip_circle" not in key_tables
     assert "cip_data_key" not in main_tables and "cip_circle" in main_tables

@@ -6,10 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.care_calls import coordinator, fresh, ok
-from tests.circles import INVITE, JOIN, form, member
 from tests.faults import failing_writes
-from tests.support import GraphQLResponse, LiveServer
+from tests.support import (
+    INVITE,
+    JOIN,
+    GraphQLResponse,
+    LiveServer,
+    coordinator_token,
+    form,
+    fresh,
+    member,
+    ok,
+)
 from tests.test_holds_api import CLOSE as CLOSE_HOLD
 from tests.test_holds_api import open_hold
 from tests.test_repair_api import GET, PROPOSE, call, invite, join, open_thread
@@ -54,7 +62,7 @@ def test_a_failed_join_takes_no_place_and_spends_no_code(server: LiveServer, nbh
 def test_a_failed_repair_move_leaves_the_thread_as_it_was(server: LiveServer, nbh: str) -> None:
     harmed = server.token(fresh())
     facilitator_sub = fresh("coord")
-    facilitator = coordinator(server, facilitator_sub, nbh)
+    facilitator = coordinator_token(server, facilitator_sub, nbh)
     thread_id = open_thread(server, harmed, nbh, "HARMED_PARTY", "Ada")
     join(server, facilitator, invite(server, harmed, thread_id, "FACILITATOR"), "Fay")
     state = (
@@ -74,7 +82,7 @@ def test_a_failed_repair_move_leaves_the_thread_as_it_was(server: LiveServer, nb
 def test_a_failed_close_keeps_the_hold_and_writes_no_aggregate(
     server: LiveServer, nbh: str
 ) -> None:
-    keeper = coordinator(server, fresh("coord"), nbh)
+    keeper = coordinator_token(server, fresh("coord"), nbh)
     hold = open_hold(server, keeper, nbh, note="Call Sam on Fridays")
     state = (
         f"SELECT id, status FROM cip_care_hold WHERE id = '{hold['id']}'",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from pathlib import Path
 
 import pytest
 from uvicorn.importer import import_from_string
@@ -15,6 +16,7 @@ from uvicorn.importer import import_from_string
 from subgraph import nodelay
 from subgraph.cli import build_parser, uvicorn_options
 from subgraph.settings import load_settings
+from tests.support import dev_env
 
 
 async def accepted_nodelay(hook: bool) -> int:
@@ -55,7 +57,7 @@ def test_the_protocol_hook_sets_nodelay_on_such_a_socket() -> None:
 def test_cip_serve_hands_uvicorn_the_protocol(workers: str) -> None:
     args = build_parser().parse_args(["serve", "--workers", workers])
     options = uvicorn_options(
-        args, load_settings({"CIP_ENV": "dev", "CIP_DATA_DIR": "/nonexistent"})
+        args, load_settings(dev_env(Path("/nonexistent"), "sqlite:///nonexistent/cip.sqlite3"))
     )
     # What uvicorn's Config.load does with the option, in every worker.
     assert import_from_string(options["http"]) is nodelay.NoDelayHTTPProtocol

@@ -15,8 +15,7 @@ import httpx
 
 from subgraph.settings import new_key
 from tests.jwks import jwks_for, make_keys
-from tests.served import CIP, ROOT, serve_process
-from tests.support import free_port
+from tests.support import CIP, ROOT, free_port, serve_process
 
 
 def prod_env(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -6,8 +6,7 @@ from typing import Any
 
 from graphql import get_introspection_query
 
-from tests.circles import FORM, coordinator, form, member, ok
-from tests.support import LiveServer
+from tests.support import FORM, LiveServer, coordinator, form, member, ok
 
 
 def circles_of(server: LiveServer, nbh: str) -> int:

@@ -21,10 +21,8 @@ from auth.rate_limits import (
     limiter_key,
 )
 from models.errors import RateLimited
-from subgraph.settings import ConfigError, load_settings, new_key, prepare_data_dir
-from tests.served import serving
-from tests.support import FreshPostgres, LiveServer
-from tests.test_cli import clean_env
+from subgraph.settings import ConfigError, new_key
+from tests.support import FreshPostgres, LiveServer, clean_env, prepared_settings, serving
 
 JOIN = 'mutation($c: String!) { joinCircle(code: $c, displayName: "Kim") { id } }'
 ACCEPT = "mutation($c: String!) { acceptCareHold(code: $c) { id } }"
@@ -78,19 +76,18 @@ def test_mutation_limits_per_subject_and_per_address() -> None:
 
 def test_settings_choose_and_check_the_limits(tmp_path: Path) -> None:
     base = {"CIP_ENV": "dev", "CIP_DATA_DIR": str(tmp_path)}
-    prepare_data_dir(base)  # the dev keys loading reads
-    settings = load_settings(base)
+    settings = prepared_settings(base)
     assert settings.rate_backend == "memory" and settings.rate_codes_per_hour == 30
-    tuned = load_settings(
+    tuned = prepared_settings(
         {**base, "CIP_RATE_LIMIT_BACKEND": "database", "CIP_RATE_CODES_PER_HOUR": "5"}
     )
     assert tuned.rate_backend == "database" and tuned.rate_codes_per_hour == 5
     for bad in ({"CIP_RATE_LIMIT_BACKEND": "redis"}, {"CIP_RATE_CODES_PER_HOUR": "0"}):
         with pytest.raises(ConfigError):
-            load_settings({**base, **bad})
+            prepared_settings({**base, **bad})
     prod = {"CIP_ENV": "prod", "CIP_RATE_LIMIT_BACKEND": "off"}
     with pytest.raises(ConfigError, match="dev only"):
-        load_settings(
+        prepared_settings(
             {
                 **base,
                 **prod,
@@ -176,8 +173,7 @@ def test_two_instances_share_the_database_backed_limit(tmp_path: Path) -> None:
             CIP_RATE_ADDRESS_MUTATIONS_PER_MINUTE="9",
             CIP_DEV_JWT_SECRET=secrets.token_urlsafe(32),
         )
-        prepare_data_dir(env)
-        settings = load_settings(env)
+        settings = prepared_settings(env)
         from auth.devtokens import mint_dev_token
 
         assert settings.dev_jwt_secret is not None

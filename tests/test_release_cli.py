@@ -5,23 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
-import sys
 
 from resolvers.aggregates.events import Metric as m
 from resolvers.aggregates.releases import oldest_week_read
-from tests.aggregates_support import (
+from tests.support import (
     AS_OF,
+    CIP,
     TODAY,
     VIEW,
-    actions,
+    LiveServer,
     frozen_on,
-    gauge,
     gauge_published,
+    record_actions,
+    record_metric,
     shown,
 )
-from tests.support import LiveServer
-
-CIP = [sys.executable, "-c", "from subgraph.cli import main; main()"]
 
 
 def cip_release(server: LiveServer, *args: str) -> subprocess.CompletedProcess[str]:
@@ -32,7 +30,7 @@ def cip_release(server: LiveServer, *args: str) -> subprocess.CompletedProcess[s
 
 
 def test_release_computes_every_window_once(server: LiveServer, nbh: str, sub: str) -> None:
-    gauge(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 6)
+    record_metric(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 6)
     done = cip_release(server, "--week", "2026-W09")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
@@ -47,8 +45,8 @@ def test_release_computes_every_window_once(server: LiveServer, nbh: str, sub: s
     assert f"cip: release {nbh} 2026-W09 window 90: already stored" in again.stdout
     # Coordinator counts older than any window reads go, wherever they are.
     old = f"{nbh}-old"
-    actions(server, old, sub, 1, day=oldest_week_read(AS_OF) - dt.timedelta(days=7))
-    actions(server, old, sub, 1, day=oldest_week_read(AS_OF))
+    record_actions(server, old, sub, 1, day=oldest_week_read(AS_OF) - dt.timedelta(days=7))
+    record_actions(server, old, sub, 1, day=oldest_week_read(AS_OF))
     third = cip_release(server)
     assert third.returncode == 0, third.stderr
     assert "coordinator weekly counts no window reads deleted" in third.stdout

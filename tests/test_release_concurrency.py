@@ -5,49 +5,34 @@ advisory lock; SQLite: transactions that begin IMMEDIATE)."""
 from __future__ import annotations
 
 import os
-import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
 import pytest
 
 from auth.viewer import COORDINATOR
 from resolvers.aggregates.events import Metric as m
-from tests.aggregates_support import (
+from tests.support import (
     TODAY,
     VIEW,
     WEEKS,
-    actions,
+    Call,
+    LiveServer,
+    concurrently,
     frozen_on,
-    gauge,
     gauge_published,
+    record_actions,
+    record_metric,
+    serve_process,
     shown,
 )
-from tests.served import serve_process
-from tests.support import LiveServer
-
-CIP = [sys.executable, "-c", "from subgraph.cli import main; main()"]
 
 
 def simultaneous(urls: list[str], body: dict[str, Any], token: str) -> list[dict[str, Any]]:
-    barrier = threading.Barrier(len(urls))
-    answers: list[dict[str, Any]] = [{} for _ in urls]
-
-    def ask(i: int) -> None:
-        with httpx.Client(timeout=60) as client:
-            barrier.wait()
-            resp = client.post(urls[i], json=body, headers={"Authorization": f"Bearer {token}"})
-            answers[i] = resp.json()
-
-    threads = [threading.Thread(target=ask, args=(i,)) for i in range(len(urls))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(90)
-    return answers
+    """The same request to each URL at once; the answers' bodies, in order."""
+    calls = [Call(url, body["query"], body.get("variables"), token) for url in urls]
+    return [answer.body for answer in concurrently(calls)]
 
 
 def count_releases(server: LiveServer, nbh: str) -> int:
@@ -56,9 +41,9 @@ def count_releases(server: LiveServer, nbh: str) -> int:
 
 
 def seed(server: LiveServer, nbh: str, sub: str) -> str:
-    gauge(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 8)
+    record_metric(server, nbh, m.GAUGE_CIRCLES_ACTIVE, 8)
     for i in range(4):
-        actions(server, nbh, f"{sub}-{i}", 2 + i)
+        record_actions(server, nbh, f"{sub}-{i}", 2 + i)
     return server.token(sub, scopes=[COORDINATOR], nbh=[nbh])
 
 

@@ -6,18 +6,19 @@ import datetime as dt
 from dataclasses import dataclass
 
 from models.support import CareResource
-from tests.care_calls import (
+from tests.support import (
     RANDOM_ID,
-    actions,
-    coordinator,
-    count,
+    GraphQLResponse,
+    LiveServer,
+    action_count,
+    coordinator_token,
+    count_rows,
     fresh,
     has_key,
     metrics,
     ok,
     same_refusal,
 )
-from tests.support import GraphQLResponse, LiveServer
 
 THREAD = """id neighborhood stage myRole advanceProposed paused openedOn
   parties { role displayName joined isMe }"""
@@ -104,7 +105,7 @@ def test_open_invite_and_join(server: LiveServer, nbh: str, day: dt.date) -> Non
     mine = ok(call(server, MINE, responsible))["myRepairThreads"]
     assert mine == [{"id": thread["id"], "myRole": "RESPONSIBLE_PARTY"}]
     assert metrics(server, nbh) == {"repair_opened": 1, "gauge_repair_active": 1}
-    assert actions(server, nbh) == 0  # no facilitator yet: nobody's coordinator count moves
+    assert action_count(server, nbh) == 0  # no facilitator yet: nobody's coordinator count moves
 
 
 def test_one_person_per_role_and_codes_are_single_use(
@@ -119,13 +120,13 @@ def test_one_person_per_role_and_codes_are_single_use(
     # A party already in the thread cannot take a second role; one who cannot use the code at
     # all (no coordinator here) is answered as for an unknown code.
     assert call(server, JOIN, t.harmed, c=code, name="Ada").codes == ["INVITE_INVALID"]
-    coord_party = coordinator(server, fresh("coord"), nbh)
+    coord_party = coordinator_token(server, fresh("coord"), nbh)
     own = open_thread(server, coord_party, nbh, "HARMED_PARTY", "Hal")
     own_code = invite(server, coord_party, own, "FACILITATOR")
     assert call(server, JOIN, coord_party, c=own_code, name="Hal").codes == ["INVALID_TRANSITION"]
     coord_sub = fresh("coord")
-    ok(call(server, JOIN, coordinator(server, coord_sub, nbh), c=code, name="Fay"))
-    reused = call(server, JOIN, coordinator(server, fresh("coord"), nbh), c=code, name="Gus")
+    ok(call(server, JOIN, coordinator_token(server, coord_sub, nbh), c=code, name="Fay"))
+    reused = call(server, JOIN, coordinator_token(server, fresh("coord"), nbh), c=code, name="Gus")
     same_refusal(reused, unknown)
 
 
@@ -136,28 +137,30 @@ def test_invite_codes_expire_after_seven_days(server: LiveServer, nbh: str, day:
     server.clock.set(day + dt.timedelta(days=7))
     resp = call(server, JOIN, server.token(fresh()), c=code, name="Ben")
     assert resp.codes == ["INVITE_INVALID"]
-    assert count(server, "cip_repair_invite", f"thread_id = '{thread_id}'") == 0
+    assert count_rows(server, "cip_repair_invite", f"thread_id = '{thread_id}'") == 0
 
 
 def test_facilitators_are_coordinators_of_the_neighbourhood(server: LiveServer, nbh: str) -> None:
     member = server.token(fresh(), nbh=[nbh])
     assert call(server, OPEN, member, n=nbh, r="FACILITATOR", name="F").codes == ["FORBIDDEN"]
-    other = coordinator(server, fresh("coord"), "elsewhere")
+    other = coordinator_token(server, fresh("coord"), "elsewhere")
     assert call(server, OPEN, other, n=nbh, r="FACILITATOR", name="F").codes == ["FORBIDDEN"]
-    assert count(server, "cip_repair_thread", f"neighborhood = '{nbh}'") == 0
+    assert count_rows(server, "cip_repair_thread", f"neighborhood = '{nbh}'") == 0
 
     t = two_party_thread(server, nbh)
     code = invite(server, t.harmed, t.id, "FACILITATOR")
     for token in (server.token(fresh()), other):  # answered like an unknown code
         assert call(server, JOIN, token, c=code, name="F").codes == ["INVITE_INVALID"]
-    coord = coordinator(server, fresh("coord"), nbh)
+    coord = coordinator_token(server, fresh("coord"), nbh)
     joined = join(server, coord, code, "Fay")  # the refusals above did not spend the code
     assert joined["myRole"] == "FACILITATOR"
-    assert actions(server, nbh) == 1
+    assert action_count(server, nbh) == 1
 
     coord_sub = fresh("coord")
-    opened = open_thread(server, coordinator(server, coord_sub, nbh), nbh, "FACILITATOR", "Gil")
-    assert opened and actions(server, nbh) == 2
+    opened = open_thread(
+        server, coordinator_token(server, coord_sub, nbh), nbh, "FACILITATOR", "Gil"
+    )
+    assert opened and action_count(server, nbh) == 2
 
 
 def test_only_the_harmed_party_moves_the_thread_to_the_next_lens(
@@ -205,7 +208,7 @@ def test_a_pause_blocks_entries_proposals_and_confirmations(server: LiveServer, 
         (CONFIRM, t.harmed, {}),
     ):
         assert call(server, query, token, t=t.id, **extra).codes == ["INVALID_TRANSITION"]
-    assert count(server, "cip_repair_entry", f"thread_id = '{t.id}'") == 0
+    assert count_rows(server, "cip_repair_entry", f"thread_id = '{t.id}'") == 0
     assert call(server, RESUME, t.responsible, t=t.id).codes == ["FORBIDDEN"]
     resumed = ok(call(server, RESUME, t.harmed, t=t.id))["resumeRepairThread"]
     assert not resumed["paused"] and resumed["advanceProposed"]
@@ -215,7 +218,7 @@ def test_a_pause_blocks_entries_proposals_and_confirmations(server: LiveServer, 
 def test_an_outsider_cannot_tell_a_thread_from_a_random_id(server: LiveServer, nbh: str) -> None:
     t = two_party_thread(server, nbh)
     outsider = server.token(fresh())
-    coord = coordinator(server, fresh("coord"), nbh)  # even the neighbourhood's coordinator
+    coord = coordinator_token(server, fresh("coord"), nbh)  # even the neighbourhood's coordinator
     cases: list[tuple[str, dict[str, object]]] = [
         (GET, {}),
         (ENTRIES, {"s": None}),
@@ -259,7 +262,7 @@ def test_closing_rules(server: LiveServer, nbh: str) -> None:
 
 def test_the_facilitator_completes_only_from_path_forward(server: LiveServer, nbh: str) -> None:
     t = two_party_thread(server, nbh)
-    coord = coordinator(server, fresh("coord"), nbh)
+    coord = coordinator_token(server, fresh("coord"), nbh)
     join(server, coord, invite(server, t.harmed, t.id, "FACILITATOR"), "Fay")
     completed = {"c": "COMPLETED", "r": None}
     for lens in ("IMPACT", "NEEDS", "ACCOUNTABILITY"):
@@ -267,11 +270,11 @@ def test_the_facilitator_completes_only_from_path_forward(server: LiveServer, nb
         assert call(server, CLOSE, coord, t=t.id, **completed).codes == ["INVALID_TRANSITION"]
         ok(call(server, PROPOSE, coord, t=t.id))
         ok(call(server, CONFIRM, t.harmed, t=t.id))
-    assert count(server, "cip_repair_thread", f"id = '{t.id}'") == 1  # refusals closed nothing
+    assert count_rows(server, "cip_repair_thread", f"id = '{t.id}'") == 1  # refusals closed nothing
     assert "repair_closed" not in metrics(server, nbh)
     closed = ok(call(server, CLOSE, coord, t=t.id, **completed))
     assert closed["closeRepairThread"]["closure"] == "COMPLETED"
-    assert count(server, "cip_repair_thread", f"id = '{t.id}'") == 0
+    assert count_rows(server, "cip_repair_thread", f"id = '{t.id}'") == 0
     assert metrics(server, nbh)["repair_closed"] == 1
 
 
@@ -280,7 +283,7 @@ def test_the_facilitator_withdraws_and_escalates_from_the_first_lens(
 ) -> None:
     for closure, route in (("WITHDRAWN", None), ("ESCALATED", "GOVERNANCE")):
         t = two_party_thread(server, nbh)
-        coord = coordinator(server, fresh("coord"), nbh)
+        coord = coordinator_token(server, fresh("coord"), nbh)
         join(server, coord, invite(server, t.harmed, t.id, "FACILITATOR"), "Fay")
         closed = ok(call(server, CLOSE, coord, t=t.id, c=closure, r=route))
         assert closed["closeRepairThread"]["closure"] == closure
@@ -298,27 +301,27 @@ def test_closing_leaves_nothing_but_the_aggregate_rows(server: LiveServer, nbh: 
     harmed = server.token(fresh())
     thread_id = open_thread(server, harmed, nbh, "HARMED_PARTY", "Ada")
     t = Thread(thread_id, harmed, "", None)
-    coord = coordinator(server, fresh("coord"), nbh)
+    coord = coordinator_token(server, fresh("coord"), nbh)
     join(server, coord, invite(server, t.harmed, t.id, "FACILITATOR"), "Fay")
     invite(server, coord, t.id, "RESPONSIBLE_PARTY")  # still open when the thread closes
     ok(call(server, ENTRY, t.harmed, t=t.id, b="what stays must be nothing"))
-    assert count(server, "cip_repair_invite", f"thread_id = '{t.id}'") == 1
+    assert count_rows(server, "cip_repair_invite", f"thread_id = '{t.id}'") == 1
     assert has_key(server, f"thread:{t.id}")
 
     no_route = call(server, CLOSE, coord, t=t.id, c="ESCALATED", r=None)
     assert no_route.codes == ["BAD_USER_INPUT"]
-    assert count(server, "cip_repair_thread", f"id = '{t.id}'") == 1
+    assert count_rows(server, "cip_repair_thread", f"id = '{t.id}'") == 1
     closed = ok(call(server, CLOSE, coord, t=t.id, c="WITHDRAWN", r=None))
     assert closed["closeRepairThread"]["closure"] == "WITHDRAWN"
 
     for table in ("cip_repair_entry", "cip_repair_party", "cip_repair_invite"):
-        assert count(server, table, f"thread_id = '{t.id}'") == 0, table
-    assert count(server, "cip_repair_thread", f"id = '{t.id}'") == 0
+        assert count_rows(server, table, f"thread_id = '{t.id}'") == 0, table
+    assert count_rows(server, "cip_repair_thread", f"id = '{t.id}'") == 0
     assert not has_key(server, f"thread:{t.id}")
     assert call(server, GET, t.harmed, t=t.id).codes == ["NOT_FOUND"]
     assert ok(call(server, MINE, t.harmed))["myRepairThreads"] == []
     assert metrics(server, nbh) == {"repair_opened": 1, "repair_closed": 1}
-    assert actions(server, nbh) == 3  # the facilitator joined, invited and closed
+    assert action_count(server, nbh) == 3  # the facilitator joined, invited and closed
 
 
 def test_escalation_answers_with_the_routes_resources(server: LiveServer, nbh: str) -> None:
@@ -344,7 +347,7 @@ def test_escalation_answers_with_the_routes_resources(server: LiveServer, nbh: s
 
     server.run(directory())
     t = two_party_thread(server, nbh)
-    coord = coordinator(server, fresh("coord"), nbh)
+    coord = coordinator_token(server, fresh("coord"), nbh)
     join(server, coord, invite(server, t.harmed, t.id, "FACILITATOR"), "Fay")
     closed = ok(call(server, CLOSE, coord, t=t.id, c="ESCALATED", r="STEWARD_EMERGENCY"))
     answer = closed["closeRepairThread"]
@@ -368,13 +371,13 @@ def test_bad_input_writes_nothing(server: LiveServer, nbh: str) -> None:
         resp = call(server, OPEN, member, n=nbh, r="HARMED_PARTY", name=name)
         assert resp.codes == ["BAD_USER_INPUT"]
     assert call(server, OPEN, member, n=nbh, r="JUDGE", name="A").codes == ["BAD_USER_INPUT"]
-    assert count(server, "cip_repair_thread", f"neighborhood = '{nbh}'") == 0
+    assert count_rows(server, "cip_repair_thread", f"neighborhood = '{nbh}'") == 0
     t = two_party_thread(server, nbh)
     for body in ("", "x" * 4001):
         assert call(server, ENTRY, t.harmed, t=t.id, b=body).codes == ["BAD_USER_INPUT"]
-    assert count(server, "cip_repair_entry", f"thread_id = '{t.id}'") == 0
+    assert count_rows(server, "cip_repair_entry", f"thread_id = '{t.id}'") == 0
     code = invite(server, t.harmed, t.id, "FACILITATOR")
-    coord = coordinator(server, fresh("coord"), nbh)
+    coord = coordinator_token(server, fresh("coord"), nbh)
     assert call(server, JOIN, coord, c=code, name=" ").codes == ["BAD_USER_INPUT"]
     assert join(server, coord, code, "Fay")["myRole"] == "FACILITATOR"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support import LiveServer
+from tests.support import LiveServer, coordinator_token
 
 LIST = """query($n: ID) { resources(neighborhood: $n) {
   id name kind contact description neighborhood } }"""
@@ -11,20 +11,16 @@ ADD = """mutation($i: ResourceInput!) { addResource(input: $i) {
 REMOVE = "mutation($id: ID!) { removeResource(id: $id) }"
 
 
-def coordinator(server: LiveServer, sub: str, *nbh: str) -> str:
-    return server.token(sub, scopes=["cip:coordinator"], nbh=list(nbh))
-
-
 def entry(name: str, nbh: str | None, kind: str = "HOUSING") -> dict[str, object]:
     return {"name": name, "kind": kind, "contact": "+1 555 0100", "neighborhood": nbh}
 
 
 def test_members_read_local_then_global(server: LiveServer, nbh: str, sub: str) -> None:
     added = server.gql(
-        ADD, {"i": entry(f"Tenants {nbh}", nbh)}, token=coordinator(server, sub, nbh)
+        ADD, {"i": entry(f"Tenants {nbh}", nbh)}, token=coordinator_token(server, sub, nbh)
     )
     assert added.errors == []
-    everywhere = coordinator(server, sub + "-all", "*")
+    everywhere = coordinator_token(server, sub + "-all", "*")
     glob = server.gql(ADD, {"i": entry(f"Legal aid {nbh}", None, "LEGAL")}, token=everywhere)
     assert glob.errors == [] and glob.data["addResource"]["neighborhood"] is None
 
@@ -39,10 +35,10 @@ def test_members_read_local_then_global(server: LiveServer, nbh: str, sub: str) 
 
 def test_who_may_add(server: LiveServer, nbh: str, sub: str) -> None:
     member = server.token(sub)
-    elsewhere = coordinator(server, sub, "somewhere-else")
+    elsewhere = coordinator_token(server, sub, "somewhere-else")
     assert server.gql(ADD, {"i": entry("X", nbh)}, token=member).codes == ["FORBIDDEN"]
     assert server.gql(ADD, {"i": entry("X", nbh)}, token=elsewhere).codes == ["FORBIDDEN"]
-    local = coordinator(server, sub, nbh)
+    local = coordinator_token(server, sub, nbh)
     assert server.gql(ADD, {"i": entry("X", None)}, token=local).codes == ["FORBIDDEN"]
     ai = server.token(sub, scopes=["cip:aggregate:read"], nbh=["*"])
     assert server.gql(LIST, {"n": nbh}, token=ai).codes == ["FORBIDDEN"]
@@ -51,7 +47,7 @@ def test_who_may_add(server: LiveServer, nbh: str, sub: str) -> None:
 
 
 def test_bad_input_writes_nothing(server: LiveServer, nbh: str, sub: str) -> None:
-    token = coordinator(server, sub, nbh)
+    token = coordinator_token(server, sub, nbh)
     for bad in (
         {**entry("", nbh)},
         {**entry("x" * 201, nbh)},
@@ -66,9 +62,9 @@ def test_bad_input_writes_nothing(server: LiveServer, nbh: str, sub: str) -> Non
 
 
 def test_removal_by_its_keepers_only(server: LiveServer, nbh: str, sub: str) -> None:
-    keeper = coordinator(server, sub, nbh)
+    keeper = coordinator_token(server, sub, nbh)
     rid = server.gql(ADD, {"i": entry("Food bank", nbh)}, token=keeper).data["addResource"]["id"]
-    other = coordinator(server, sub + "-o", "other-" + nbh)
+    other = coordinator_token(server, sub + "-o", "other-" + nbh)
     outsider = server.gql(REMOVE, {"id": rid}, token=other)
     random = server.gql(REMOVE, {"id": "3f1c4a8e-0000-4000-8000-000000000000"}, token=other)
     assert outsider.codes == ["NOT_FOUND"]
@@ -85,7 +81,7 @@ CLOSE = """mutation($t: ID!, $r: EscalationRoute) {
 
 
 def test_escalation_returns_the_routes_resources(server: LiveServer, nbh: str, sub: str) -> None:
-    token = coordinator(server, sub, nbh)
+    token = coordinator_token(server, sub, nbh)
     for name, kind in [
         ("Crisis line", "CRISIS_LINE"),
         ("Shelter", "DOMESTIC_VIOLENCE"),

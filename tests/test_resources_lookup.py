@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from models.support import CareResource
 from resolvers.support.resources_lookup import ROUTE_KINDS, ResourceFacts, resources_for_route
-from tests.care_calls import fresh
-from tests.support import LiveServer
+from tests.support import LiveServer, fresh
 
 
 def test_routes_map_to_the_agreed_kinds() -> None:

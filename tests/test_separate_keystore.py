@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
+from typing import Any
 
-import httpx
-
-from auth.devtokens import mint_dev_token
-from tests.served import serving
-from tests.test_cli import clean_env
+from auth.viewer import COORDINATOR
+from tests.support import cip_serve, clean_env, ok, rows
 
 FORM = """mutation($i: FormCircleInput!) { formCircle(input: $i) { id } }"""
 UPDATE = """mutation($c: ID!, $b: String!) { postCircleUpdate(circleId: $c, body: $b) { id } }"""
@@ -17,14 +14,6 @@ READ = """query($c: ID!) { circle(id: $c) { focus updates { body } } }"""
 CLOSE = """mutation($c: ID!) { closeCircle(circleId: $c) }"""
 HOLD = """mutation($n: ID!) { openCareHold(neighborhood: $n) { id } }"""
 ASK = """mutation($n: ID!, $t: String!) { askForSupport(neighborhood: $n, note: $t) { id } }"""
-
-
-def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def test_keys_live_apart_and_closing_shreds_them(tmp_path: Path) -> None:
@@ -36,25 +25,12 @@ def test_keys_live_apart_and_closing_shreds_them(tmp_path: Path) -> None:
         CIP_KEYSTORE_URL=f"sqlite://{keys}",
         CIP_DEV_JWT_SECRET=secret,
     )
-    token = mint_dev_token(
-        secret=secret.encode(),
-        issuer="cip-dev",
-        audience="cip",
-        sub="kofi",
-        scopes=["cip:coordinator"],
-        neighborhoods=["elm"],
-    )
-    member = mint_dev_token(secret=secret.encode(), issuer="cip-dev", audience="cip", sub="abena")
-    with serving(env) as base:
+    with cip_serve(env, tmp_path / "serve.log") as served:
+        token = served.token("kofi", scopes=[COORDINATOR], nbh=["elm"])
+        member = served.token("abena")
 
-        def gql(query: str, variables: dict[str, object], who: str = token) -> dict[str, object]:
-            body = httpx.post(
-                f"{base}/graphql",
-                json={"query": query, "variables": variables},
-                headers={"Authorization": f"Bearer {who}"},
-            ).json()
-            assert "errors" not in body, body
-            return dict(body["data"])
+        def gql(query: str, variables: dict[str, object], who: str = token) -> Any:
+            return ok(served.gql(query, variables, token=who))
 
         form = {
             "neighborhood": "elm",
@@ -62,7 +38,7 @@ def test_keys_live_apart_and_closing_shreds_them(tmp_path: Path) -> None:
             "displayName": "Kofi",
             "role": "FACILITATOR",
         }
-        circle = gql(FORM, {"i": form})["formCircle"]["id"]  # type: ignore[index]
+        circle = gql(FORM, {"i": form})["formCircle"]["id"]
         gql(UPDATE, {"c": circle, "b": "Meals covered this week"})
         assert gql(READ, {"c": circle})["circle"] == {
             "focus": "Holding Efua",
@@ -70,8 +46,12 @@ def test_keys_live_apart_and_closing_shreds_them(tmp_path: Path) -> None:
         }
         gql(HOLD, {"n": "elm"})
         gql(ASK, {"n": "elm", "t": "I could use a hand"}, who=member)
-        key_owners = {r[0] for r in rows(keys, "SELECT owner FROM cip_data_key")}
+        key_owners = {r[0] for r in rows(f"sqlite://{keys}", "SELECT owner FROM cip_data_key")}
         assert f"circle:{circle}" in key_owners
-        assert rows(main, "SELECT name FROM sqlite_master WHERE name = 'cip_data_key'") == []
+        found = rows(
+            f"sqlite://{main}", "SELECT name FROM sqlite_master WHERE name = 'cip_data_key'"
+        )
+        assert found == []
         gql(CLOSE, {"c": circle})
-    assert f"circle:{circle}" not in {r[0] for r in rows(keys, "SELECT owner FROM cip_data_key")}
+    left = rows(f"sqlite://{keys}", "SELECT owner FROM cip_data_key")
+    assert f"circle:{circle}" not in {r[0] for r in left}

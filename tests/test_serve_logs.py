@@ -8,8 +8,7 @@ from pathlib import Path
 import httpx
 
 from auth.devtokens import mint_dev_token
-from tests.served import serve_process
-from tests.test_cli import clean_env
+from tests.support import clean_env, serve_process
 
 
 def test_serve_logs_json_lines_and_no_secrets_at_debug(tmp_path: Path) -> None:

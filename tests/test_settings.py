@@ -7,20 +7,14 @@ import pytest
 
 from subgraph.settings import (
     ConfigError,
-    Settings,
     declared,
     load_settings,
     new_key,
     prepare_data_dir,
 )
+from tests.support import prepared_settings
 
 pytestmark = pytest.mark.unit
-
-
-def dev_settings(env: dict[str, str]) -> Settings:
-    """Dev settings as a command reads them: the data dir prepared first."""
-    prepare_data_dir(env)
-    return load_settings(env)
 
 
 def prod_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -42,21 +36,21 @@ def prod_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def test_dev_defaults_generate_keys_once_with_mode_0600(tmp_path: Path) -> None:
     env = {"CIP_DATA_DIR": str(tmp_path / "data")}
-    first = dev_settings(env)
+    first = prepared_settings(env)
     assert first.env == "dev"
     assert first.database_url == f"sqlite://{tmp_path / 'data'}/cip.sqlite3"
     assert first.jwt_algorithms == ("HS256",)
     for name in ("pseudonym.key", "master.key", "dev-jwt.secret"):
         mode = stat.S_IMODE((tmp_path / "data" / name).stat().st_mode)
         assert mode == 0o600, name
-    again = dev_settings(env)
+    again = prepared_settings(env)
     assert again.master_key == first.master_key
     assert again.pseudonym_key == first.pseudonym_key
     assert again.dev_jwt_secret == first.dev_jwt_secret
 
 
 def test_dev_jwt_secret_from_environment_wins(tmp_path: Path) -> None:
-    settings = dev_settings({"CIP_DATA_DIR": str(tmp_path), "CIP_DEV_JWT_SECRET": "s" * 40})
+    settings = prepared_settings({"CIP_DATA_DIR": str(tmp_path), "CIP_DEV_JWT_SECRET": "s" * 40})
     assert settings.dev_jwt_secret == b"s" * 40
 
 
@@ -107,26 +101,26 @@ def test_prod_refuses_to_start(tmp_path: Path, change: dict[str, str], message: 
 )
 def test_bad_values_get_one_clear_line(tmp_path: Path, env: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError) as info:
-        dev_settings({"CIP_DATA_DIR": str(tmp_path), **env})
+        prepared_settings({"CIP_DATA_DIR": str(tmp_path), **env})
     assert message in str(info.value)
     assert "\n" not in str(info.value)
 
 
 def test_postgresql_scheme_is_accepted(tmp_path: Path) -> None:
-    settings = dev_settings(
+    settings = prepared_settings(
         {"CIP_DATA_DIR": str(tmp_path), "CIP_DATABASE_URL": "postgresql://u@h:5432/d"}
     )
     assert settings.database_url == "postgres://u@h:5432/d"
 
 
 def test_cip_today_fixes_the_clock_in_dev(tmp_path: Path) -> None:
-    settings = dev_settings({"CIP_DATA_DIR": str(tmp_path), "CIP_TODAY": "2026-03-04"})
+    settings = prepared_settings({"CIP_DATA_DIR": str(tmp_path), "CIP_TODAY": "2026-03-04"})
     assert settings.today is not None and settings.today.isoformat() == "2026-03-04"
 
 
 def test_small_cell_floors(tmp_path: Path) -> None:
     env = {"CIP_DATA_DIR": str(tmp_path)}
-    defaults = dev_settings(env)
+    defaults = prepared_settings(env)
     assert (defaults.min_cell_coordinator, defaults.min_cell_ai) == (5, 11)
     raised = load_settings({**env, "CIP_MIN_CELL_COORDINATOR": "7", "CIP_MIN_CELL_AI": "20"})
     assert (raised.min_cell_coordinator, raised.min_cell_ai) == (7, 20)
@@ -141,7 +135,7 @@ def test_small_cell_floors(tmp_path: Path) -> None:
 
 def test_sql_counting_is_off_unless_asked(tmp_path: Path) -> None:
     env = {"CIP_DATA_DIR": str(tmp_path)}
-    assert dev_settings(env).count_sql is False
+    assert prepared_settings(env).count_sql is False
     assert load_settings({**env, "CIP_COUNT_SQL": "1"}).count_sql is True
     with pytest.raises(ConfigError, match="CIP_COUNT_SQL must be on or off"):
         load_settings({**env, "CIP_COUNT_SQL": "maybe"})
@@ -224,3 +218,11 @@ def _readme_table_names() -> set[str]:
 def test_every_variable_the_code_reads_is_in_the_readme_table() -> None:
     missing = _names_read_from_the_environment() - _readme_table_names()
     assert not missing, f"add these to the README's configuration table: {sorted(missing)}"
+
+
+def test_blank_lists_and_flags_count_as_unset(tmp_path: Path) -> None:
+    env = {"CIP_DATA_DIR": str(tmp_path), "CIP_JWT_ALGORITHMS": " , ", "CIP_GRAPHIQL": " "}
+    settings = prepared_settings(env)
+    assert settings.jwt_algorithms == ("HS256",) and settings.graphiql is True
+    prod = load_settings(prod_env(tmp_path, CIP_JWT_ALGORITHMS=",", CIP_INTROSPECTION=" "))
+    assert prod.jwt_algorithms == ("RS256", "ES256", "EdDSA") and prod.introspection is False

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.circles import add_member, coordinator, form, member, ok
-from tests.support import LiveServer
+from tests.support import LiveServer, add_member, coordinator, form, member, ok
 
 SELECTION = """
   id focus status myRole rhythm formedOn

@@ -24,8 +24,7 @@ from schema.build import build_schema
 from tests.federation.fake_local_commons import FakeLocalCommons
 from tests.not_found_cases import CASES, ID_ARGUMENT_NAMES_IGNORED, KINDS, Case
 from tests.not_found_world import World, build, snapshot
-from tests.served import Served, cip_serve
-from tests.support import FreshPostgres, GraphQLResponse, LiveServer, dev_env
+from tests.support import FreshPostgres, GraphQLResponse, LiveServer, Served, cip_serve, dev_env
 
 
 def _id_paths(name: str, type_: GraphQLNamedType, seen: frozenset[str]) -> list[str]:
@@ -206,7 +205,7 @@ def unlimited(
     env = dev_env(folder, url, CIP_RATE_LIMIT_BACKEND="off")
     try:
         with cip_serve(env, folder / "serve.log") as served:
-            yield request.param, served, build(served, f"n-{uuid.uuid4().hex[:8]}")  # type: ignore[arg-type]
+            yield request.param, served, build(served, f"n-{uuid.uuid4().hex[:8]}")
     finally:
         if pg is not None:
             pg.drop()

@@ -27,8 +27,7 @@ from subgraph.demo import NEIGHBORHOOD, demo_calls
 from subgraph.settings import load_settings
 from tests.browser.test_graphiql_browser import CHROMIUM, HERE, _missing
 from tests.jwks import AUDIENCE, ISSUER, jwks_for, make_keys, sign
-from tests.served import serving
-from tests.test_cli import clean_env, run_cip
+from tests.support import clean_env, run_cip, serving
 
 TODAY = "2026-03-04"  # a Wednesday: the release is the week ending Sunday 1 March
 SUPPRESSED = "fewer than 5: not shown, so no one can be picked out"

@@ -12,9 +12,9 @@ import pytest
 
 from subgraph.composition import GATEWAYS, check_partition, supergraph_for
 from tests.federation.fake_local_commons import SDL_PATH, FakeLocalCommons
-from tests.federation.gateway import ApolloGateway, Gateway, HiveGateway
 from tests.federation.tooling import ROOT
 from tests.support import LiveServer
+from tests.support.gateway import ApolloGateway, Gateway, HiveGateway
 
 
 @pytest.fixture(scope="session")

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from graphql import GraphQLSchema, build_ast_schema, graphql, parse
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -20,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.support import free_port
+from tests.support.threaded import ThreadedServer
 
 SDL_PATH = Path(__file__).resolve().parent / "local_commons.graphql"
 MODES = ("ok", "graphql-error", "http-500", "not-json", "slow")
@@ -66,9 +65,7 @@ class FakeLocalCommons:
         self.mode = "ok"
         self.slow_seconds = 3.0
         self._schema = local_commons_schema()
-        self._loop = asyncio.new_event_loop()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._threaded = ThreadedServer("fake-local-commons", self.port)
 
     def reset(self, mode: str = "ok") -> None:
         assert mode in MODES
@@ -100,28 +97,10 @@ class FakeLocalCommons:
         return JSONResponse(answer)
 
     def start(self) -> FakeLocalCommons:
-        app = Starlette(routes=[Route("/graphql", self._endpoint, methods=["POST"])])
-        config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False
+        self._threaded.start(
+            Starlette(routes=[Route("/graphql", self._endpoint, methods=["POST"])])
         )
-        self._server = uvicorn.Server(config)
-
-        def run() -> None:
-            asyncio.set_event_loop(self._loop)
-            assert self._server is not None
-            self._loop.run_until_complete(self._server.serve())
-
-        self._thread = threading.Thread(target=run, name="fake-local-commons", daemon=True)
-        self._thread.start()
-        for _ in range(400):
-            if self._server.started:
-                return self
-            threading.Event().wait(0.05)
-        raise RuntimeError("the fake Local Commons did not start")
+        return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(30)
-        self._loop.close()
+        self._threaded.stop()

@@ -19,8 +19,8 @@ from typing import Any
 from graphql import DocumentNode, EnumTypeDefinitionNode, parse
 
 from tests.federation.fake_local_commons import FakeLocalCommons
-from tests.federation.gateway import Gateway
 from tests.support import LiveServer
+from tests.support.gateway import Gateway
 
 CARE_SCOPE = "{ careScope { isNot canHold cannotHold } }"
 ALERT = "mutation($n: ID!, $u: Urgency!) { raiseStewardAlert(neighborhood: $n, urgency: $u) }"
@@ -279,11 +279,11 @@ CIRCLE = """query($id: ID!) { circle(id: $id) { id focus myRole members { displa
 def test_a_members_circle_query_works_through_the_gateway(
     every_gateway: Gateway, server: LiveServer, nbh: str
 ) -> None:
-    from tests import circles
+    from tests import support
 
-    facilitator = circles.coordinator(server, nbh)
-    circle = circles.form(server, facilitator, nbh, focus="Holding Ines this spring")
-    member = circles.add_member(server, facilitator, circle["id"], name="Noor")
+    facilitator = support.coordinator(server, nbh)
+    circle = support.form(server, facilitator, nbh, focus="Holding Ines this spring")
+    member = support.add_member(server, facilitator, circle["id"], name="Noor")
     resp = every_gateway.gql(CIRCLE, {"id": circle["id"]}, token=member.token)
     assert resp.errors == []
     got = resp.data["circle"]
@@ -296,11 +296,11 @@ def test_a_members_circle_query_works_through_the_gateway(
 def test_an_outsider_gets_the_random_id_answer_through_the_gateway(
     every_gateway: Gateway, server: LiveServer, nbh: str
 ) -> None:
-    from tests import circles
+    from tests import support
 
-    facilitator = circles.coordinator(server, nbh)
-    circle = circles.form(server, facilitator, nbh)
-    outsider = circles.member(server)
+    facilitator = support.coordinator(server, nbh)
+    circle = support.form(server, facilitator, nbh)
+    outsider = support.member(server)
     theirs = every_gateway.gql(CIRCLE, {"id": circle["id"]}, token=outsider.token)
     random = every_gateway.gql(
         CIRCLE, {"id": "0b9e7c1a-2222-4333-8444-555566667777"}, token=outsider.token
@@ -316,11 +316,11 @@ HELP = """mutation($c: ID!, $i: HelpRequestInput!) {
 def test_a_help_request_goes_gateway_to_cip_to_local_commons(
     every_gateway: Gateway, server: LiveServer, local_commons: FakeLocalCommons, nbh: str
 ) -> None:
-    from tests import circles
+    from tests import support
 
-    facilitator = circles.coordinator(server, nbh)
-    circle = circles.form(server, facilitator, nbh, focus="Holding Oren after the fire")
-    member = circles.add_member(server, facilitator, circle["id"], name="Tamsin")
+    facilitator = support.coordinator(server, nbh)
+    circle = support.form(server, facilitator, nbh, focus="Holding Oren after the fire")
+    member = support.add_member(server, facilitator, circle["id"], name="Tamsin")
     local_commons.reset()
     typed = {"title": "Spare bedding", "details": "Two single duvets", "neededOn": "2026-12-01"}
     resp = every_gateway.gql(HELP, {"c": circle["id"], "i": typed}, token=member.token)

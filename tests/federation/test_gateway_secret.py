@@ -15,9 +15,8 @@ from subgraph.composition import GATEWAYS, supergraph_for
 from subgraph.gateway_secret import GATEWAY_SECRET_HEADER, secret_matches
 from tests.federation.conftest import compose_supergraph
 from tests.federation.fake_local_commons import FakeLocalCommons
-from tests.federation.gateway import ApolloGateway, Gateway, HiveGateway
-from tests.served import Served, cip_serve
-from tests.support import dev_env
+from tests.support import Served, cip_serve, dev_env
+from tests.support.gateway import ApolloGateway, Gateway, HiveGateway
 
 OLD, NEW = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
 SCOPE = "{ careScope { isNot } }"

@@ -17,8 +17,7 @@ import pytest
 
 from tests.fuzz import world
 from tests.fuzz.run import Outcome, fuzz
-from tests.served import Served, cip_serve
-from tests.support import FreshPostgres, dev_env
+from tests.support import FreshPostgres, Served, cip_serve, dev_env
 
 FIXED_SEED = 20261122
 BUDGET = int(os.environ.get("CIP_FUZZ_BUDGET", "100"))

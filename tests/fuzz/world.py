@@ -9,8 +9,7 @@ import httpx
 
 from tests.fuzz.oracle import AGGREGATE_READ, COORDINATOR, Role
 from tests.fuzz.run import Caller
-from tests.served import Served
-from tests.support import run_statements
+from tests.support import Served, run_statements
 
 NORTH, SOUTH = "fuzz-north", "fuzz-south"
 

@@ -29,8 +29,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from tests.served import Served, cip_serve
-from tests.support import FreshPostgres, dev_env
+from tests.support import FreshPostgres, Served, cip_serve, dev_env
 
 COORDINATOR = "cip:coordinator"
 NEIGHBORHOODS = ("load-a", "load-b", "load-c", "load-d")

@@ -1,6 +1,6 @@
-"""Helpers for aggregate tests: write the counts the care use cases write, move the clock,
-name callers. Counts go through ``models/aggregate_store.py`` on the server's loop, the same
-writer the use cases call; API-driven tests can use ``frozen_on``/``callers`` unchanged."""
+"""Aggregates: write the counts the care use cases write, move the clock, name callers.
+Counts go through ``models/aggregate_store.py`` on the server's loop, the same writer the use
+cases call; API-driven tests can use ``frozen_on``/``callers`` unchanged."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from auth.viewer import AGGREGATE_READ, COORDINATOR
 from models import aggregate_store
 from models.aggregate_store import Count
 from models.cells import CellState, cell_sum
-from models.pseudonym import pseudonym
 from resolvers.aggregates import releases
 from resolvers.aggregates.perturbation import noise_key, publish
 from resolvers.aggregates.published import LoadCells, PublishedLoad, publish_load
-from tests.support import LiveServer
+from tests.support.people import subject_of
+from tests.support.servers import LiveServer
 
 # A Wednesday; its last complete week ends on Sunday 2026-03-01 (ISO week 2026-W09).
 TODAY = dt.date(2026, 3, 4)
@@ -50,7 +50,7 @@ def frozen_on(server: LiveServer, day: dt.date = TODAY) -> Iterator[None]:
         server.clock.set(None)
 
 
-def rows(server: LiveServer, *entries: tuple[str, dt.date, str, int]) -> None:
+def record_rows(server: LiveServer, *entries: tuple[str, dt.date, str, int]) -> None:
     """Changes dated as given (past weeks included, as a test sets them up)."""
     server.run(aggregate_store.add([Count(n, d, m, v) for n, d, m, v in entries], None))
 
@@ -88,22 +88,16 @@ def shown(value: int, floor: int = 5) -> dict[str, object]:
     return {"value": None if hidden else value, "suppressed": hidden}
 
 
-def gauge(server: LiveServer, nbh: str, metric: str, count: int, day: dt.date = WEEK) -> None:
-    """``count`` states begun on ``day`` (a gauge's +1 rows)."""
-    rows(server, *[(nbh, day, metric, 1)] * count)
+def record_metric(
+    server: LiveServer, nbh: str, metric: str, count: int, day: dt.date = WEEK
+) -> None:
+    """``count`` rows of +1 on ``day``: events of a flow, or states begun for a gauge."""
+    record_rows(server, *[(nbh, day, metric, 1)] * count)
 
 
-def flow(server: LiveServer, nbh: str, metric: str, count: int, day: dt.date = WEEK) -> None:
-    rows(server, *[(nbh, day, metric, 1)] * count)
-
-
-def member_pseudonym(server: LiveServer, sub: str) -> str:
-    return pseudonym(server.settings.pseudonym_key, server.settings.jwt_issuer, sub)
-
-
-def actions(server: LiveServer, nbh: str, sub: str, count: int, day: dt.date = WEEK) -> None:
+def record_actions(server: LiveServer, nbh: str, sub: str, count: int, day: dt.date = WEEK) -> None:
     """``count`` coordinator actions by ``sub`` (through count_action, as the use cases do)."""
-    coordinator = member_pseudonym(server, sub)
+    coordinator = subject_of(server, sub)
 
     async def act() -> None:
         for _ in range(count):

@@ -1,14 +1,12 @@
-"""Test factories for support circles, driven through the GraphQL API."""
+"""Support circles made through the GraphQL API: the operations and the factories."""
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
 from typing import Any
 
-from auth.viewer import COORDINATOR
-from models.pseudonym import pseudonym
-from tests.support import GraphQLResponse, LiveServer
+from tests.support.client import GraphQLResponse
+from tests.support.people import Person, member, ok
+from tests.support.servers import Service
 
 CIRCLE_FIELDS = """
   id neighborhood focus status myRole rhythm formedOn
@@ -61,38 +59,8 @@ query($id: ID!, $from: Date, $to: Date) {
 """
 
 
-def fresh(prefix: str = "m") -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-@dataclass
-class Person:
-    sub: str
-    token: str
-
-
-def member(server: LiveServer) -> Person:
-    sub = fresh("member")
-    return Person(sub, server.token(sub))
-
-
-def coordinator(server: LiveServer, nbh: str) -> Person:
-    sub = fresh("coord")
-    return Person(sub, server.token(sub, scopes=[COORDINATOR], nbh=[nbh]))
-
-
-def subject_of(server: LiveServer, sub: str) -> str:
-    return pseudonym(server.settings.pseudonym_key, server.settings.jwt_issuer, sub)
-
-
-def ok(resp: GraphQLResponse) -> Any:
-    assert resp.status == 200, resp.body
-    assert resp.errors == [], resp.errors
-    return resp.data
-
-
 def form(
-    server: LiveServer,
+    server: Service,
     who: Person,
     nbh: str,
     role: str = "FACILITATOR",
@@ -111,34 +79,18 @@ def form(
     return dict(ok(server.gql(FORM, {"input": payload}, token=who.token))["formCircle"])
 
 
-def invite(server: LiveServer, who: Person, circle_id: str, role: str = "SUPPORTER") -> str:
+def invite(server: Service, who: Person, circle_id: str, role: str = "SUPPORTER") -> str:
     data = ok(server.gql(INVITE, {"id": circle_id, "role": role}, token=who.token))
     return str(data["createCircleInvite"]["code"])
 
 
-def join(server: LiveServer, who: Person, code: str, name: str = "Kim") -> GraphQLResponse:
+def join(server: Service, who: Person, code: str, name: str = "Kim") -> GraphQLResponse:
     return server.gql(JOIN, {"code": code, "name": name}, token=who.token)
 
 
 def add_member(
-    server: LiveServer, inviter: Person, circle_id: str, role: str = "SUPPORTER", name: str = "Kim"
+    server: Service, inviter: Person, circle_id: str, role: str = "SUPPORTER", name: str = "Kim"
 ) -> Person:
     person = member(server)
     ok(join(server, person, invite(server, inviter, circle_id, role), name))
     return person
-
-
-def metric_sum(server: LiveServer, nbh: str, metric: str) -> int:
-    rows = server.sql(
-        "SELECT COALESCE(SUM(value), 0) FROM cip_aggregate_count "
-        f"WHERE neighborhood = '{nbh}' AND metric = '{metric}'"
-    )
-    return int(rows[0][0])
-
-
-def actions(server: LiveServer, nbh: str, who: Person) -> int:
-    rows = server.sql(
-        "SELECT COALESCE(SUM(actions), 0) FROM cip_coordinator_week "
-        f"WHERE neighborhood = '{nbh}' AND coordinator = '{subject_of(server, who.sub)}'"
-    )
-    return int(rows[0][0])

@@ -3,7 +3,7 @@ Hive Gateway (federation/gateway.config.mjs, enforcing @authenticated/@requiresS
 and @apollo/gateway with @apollo/server (federation/apollo-gateway.mjs, enforcing nothing).
 
 Each is a real process of its own, started from federation/node_modules; stopped by its own
-process group id (never by name).
+process group id (never by name). Each is a ``GraphQLClient`` to its own port.
 """
 
 from __future__ import annotations
@@ -14,19 +14,18 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from subgraph.composition import FEDERATION_DIR, ensure_node_modules, node_binary
-from tests.support import GraphQLResponse, free_port
+from tests.support.client import GraphQLClient, free_port
 
 GATEWAY_BIN = FEDERATION_DIR / "node_modules" / "@graphql-hive" / "gateway" / "dist" / "bin.js"
 CONFIG = FEDERATION_DIR / "gateway.config.mjs"
 APOLLO_GATEWAY = FEDERATION_DIR / "apollo-gateway.mjs"
 
 
-class Gateway:
+class Gateway(GraphQLClient):
     """One gateway process. ``enforces``: it refuses unauthorized fields itself (Hive Gateway
     with CIP_GATEWAY_ENFORCE=1); otherwise CIP's own enforcement is all there is."""
 
@@ -36,13 +35,13 @@ class Gateway:
     def __init__(self, supergraph: Path, *, secret: str | None = None) -> None:
         self.supergraph = supergraph
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/graphql"
+        json_only = {"content-type": "application/json", "accept": "application/json"}
+        super().__init__(f"http://127.0.0.1:{self.port}", headers=json_only)
         self.env = {**os.environ, "NODE_NO_WARNINGS": "1"}
         if secret is not None:
             self.env["CIP_GATEWAY_SECRET"] = secret
         self._log = tempfile.TemporaryFile()
         self._process: subprocess.Popen[bytes] | None = None
-        self.client = httpx.Client(timeout=30)
 
     def command(self) -> list[str]:
         raise NotImplementedError
@@ -78,7 +77,7 @@ class Gateway:
         return self._log.read().decode(errors="replace")[-4000:]
 
     def stop(self) -> None:
-        self.client.close()
+        self.close()
         if self._process is not None and self._process.poll() is None:
             os.killpg(self._process.pid, signal.SIGTERM)
             try:
@@ -87,30 +86,6 @@ class Gateway:
                 os.killpg(self._process.pid, signal.SIGKILL)
                 self._process.wait(15)
         self._log.close()
-
-    def post(
-        self,
-        payload: dict[str, Any],
-        token: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> httpx.Response:
-        hdrs = {"content-type": "application/json", "accept": "application/json", **(headers or {})}
-        if token is not None:
-            hdrs["authorization"] = f"Bearer {token}"
-        return self.client.post(self.url, json=payload, headers=hdrs)
-
-    def gql(
-        self,
-        query: str,
-        variables: dict[str, Any] | None = None,
-        token: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> GraphQLResponse:
-        payload: dict[str, Any] = {"query": query}
-        if variables is not None:
-            payload["variables"] = variables
-        resp = self.post(payload, token, headers)
-        return GraphQLResponse(resp.status_code, resp.json())
 
 
 class HiveGateway(Gateway):
