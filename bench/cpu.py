@@ -48,7 +48,7 @@ async def measure_cpu(settings: Settings, per_round: int = 20) -> dict[str, floa
     me = pseudonym(settings.pseudonym_key, settings.jwt_issuer, names.ISSUER_SUB_PROBE)
     clock = Clock(settings.today)
     policy = policy_from(settings)
-    schema = build_schema(dev=settings.is_dev)
+    schema = build_schema(dev=settings.is_dev, executor=settings.executor)
     async with database(settings):
         url = settings.database_url
         store: Store = (

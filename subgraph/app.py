@@ -62,7 +62,9 @@ def make_authenticator(settings: Settings) -> Authenticator:
 
 class CipGraphQL(GraphQL[CareContext, None]):
     def __init__(self, settings: Settings, clock: Clock) -> None:
-        schema = build_schema(dev=settings.is_dev, extensions=http_extensions(settings))
+        schema = build_schema(
+            dev=settings.is_dev, extensions=http_extensions(settings), executor=settings.executor
+        )
         # Arrays beyond CIP_MAX_BATCH are refused by the gate before they get here.
         schema.config.batching_config = {"max_operations": settings.max_batch}
         super().__init__(schema, graphql_ide=None)

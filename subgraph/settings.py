@@ -185,6 +185,9 @@ class Var:
     dev_only: bool = False
 
 
+EXECUTORS = ("planned", "core")
+
+
 def var(
     name: str,
     parse: Parse,
@@ -267,6 +270,8 @@ class Settings:
     rate_client_header: str | None = var("CIP_RATE_CLIENT_HEADER", text)
     # Benchmarks and tests: report SQL statements per request in a response header.
     count_sql: bool = var("CIP_COUNT_SQL", flag, "off")
+    # planned: the planned executor (schema/planned.py); core: graphql-core's for everything.
+    executor: str = var("CIP_EXECUTOR", choice(*EXECUTORS), "planned")
 
     @property
     def is_dev(self) -> bool:

@@ -4,6 +4,7 @@ loop) on SQLite or on a fresh PostgreSQL database, a GraphQL client, raw databas
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import shutil
@@ -15,17 +16,21 @@ import uuid
 from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncpg
 import httpx
 import uvicorn
+from graphql import OperationType
 
 from auth.devtokens import mint_dev_token
 from models import db
 from models.clock import Clock
 from subgraph.app import create_app
 from subgraph.settings import Settings, load_settings, new_key
+
+if TYPE_CHECKING:
+    from tests.differential import ExecutorPair
 
 T = TypeVar("T")
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -131,6 +136,7 @@ class LiveServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.client = httpx.Client(base_url=self.base_url, timeout=30)
+        self._pair: ExecutorPair | None = None
 
     def start(self) -> LiveServer:
         app = create_app(self.settings, self.clock)
@@ -212,7 +218,31 @@ class LiveServer:
         if variables is not None:
             payload["variables"] = variables
         resp = self.client.post("/graphql", json=payload, headers=hdrs)
-        return GraphQLResponse(resp.status_code, resp.json())
+        answer = GraphQLResponse(resp.status_code, resp.json())
+        self.differ(query, variables, hdrs.get("Authorization"))
+        return answer
+
+    def differ(
+        self, query: str, variables: dict[str, Any] | None, authorization: str | None
+    ) -> None:
+        """Every document the suite sends: written to CIP_TEST_DOCUMENTS when that is set, and
+        a query run by both executors on the same data, their answers byte for byte the same
+        (tests/differential.py). Mutations change the data, so they are run once only."""
+        from tests.differential import ExecutorPair, operation_type
+
+        record = os.environ.get("CIP_TEST_DOCUMENTS")
+        if record:
+            with open(record, "a", encoding="utf-8") as out:
+                out.write(json.dumps({"query": query, "variables": variables}) + "\n")
+        if operation_type(query) is not OperationType.QUERY:
+            return
+        if self._pair is None:
+            self._pair = ExecutorPair(self.settings, self.clock)
+        answers = self.run(self._pair.answers(query, variables, None, authorization))
+        assert answers.planned == answers.core, (
+            f"the planned executor differs from graphql-core on {query!r} {variables!r}:\n"
+            f"planned: {answers.planned}\ncore:    {answers.core}"
+        )
 
     # ------------------------------------------------------------------ raw database
     def sql(self, query: str) -> list[tuple[Any, ...]]:
