@@ -104,6 +104,7 @@ class FieldPlan:
     attr: str = ""
     # LEAF: the leaf type's coercion, and whether a str is already its own coerced value
     coerce: Callable[[Any], Any] | None = None
+    leaf: GraphQLLeafType | None = None
     str_is_coerced: bool = False
     non_null: bool = False
     null_message: str = ""
@@ -250,7 +251,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 plan.kind, plan.typename = TYPENAME, parent.name
                 fields.append(plan)
                 continue
-            strawberry_field = (field_def.extensions or {}).get("strawberry-definition")
+            strawberry_field: Any = (field_def.extensions or {}).get("strawberry-definition")
             resolve = field_def.resolve
             basic = (
                 strawberry_field is not None
@@ -263,6 +264,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 plan.kind = LEAF
                 plan.attr = strawberry_field.python_name
                 plan.coerce = named.coerce_output_value
+                plan.leaf = named
                 plan.str_is_coerced = named is GraphQLString or named is GraphQLID
                 plan.non_null = is_non_null_type(field_def.type)
                 plan.null_message = f"Cannot return null for non-nullable field {parent}.{name}."
@@ -636,7 +638,7 @@ def is_planned(
     executor = PlannedExecutor.build(
         graphql_schema, document, raw_variable_values=variables, operation_name=operation_name
     )
-    if isinstance(executor, list):
+    if not isinstance(executor, PlannedExecutor):
         return False
     return executor._plannable() and executor._fresh_plan() is not None
 
@@ -646,9 +648,8 @@ def _coerce_leaf(field: FieldPlan, value: Any) -> Any:
     assert field.coerce is not None
     coerced = field.coerce(value)
     if coerced is Undefined or coerced is None:
-        named = field.return_type.of_type if field.non_null else field.return_type  # type: ignore[attr-defined]
         raise TypeError(
-            f"Expected `{inspect(named)}.coerce_output_value("
+            f"Expected `{inspect(field.leaf)}.coerce_output_value("
             f"{inspect(value)})` to return non-nullable value, returned:"
             f" {inspect(coerced)}"
         )

@@ -223,3 +223,20 @@ def _readme_table_names() -> set[str]:
 def test_every_variable_the_code_reads_is_in_the_readme_table() -> None:
     missing = _names_read_from_the_environment() - _readme_table_names()
     assert not missing, f"add these to the README's configuration table: {sorted(missing)}"
+
+
+def test_the_planned_executor_is_on_unless_cip_executor_says_core(tmp_path: Path) -> None:
+    from models.clock import Clock
+    from schema.planned import PlannedExecutor
+    from subgraph.app import CipGraphQL
+
+    env = {"CIP_DATA_DIR": str(tmp_path)}
+    planned = dev_settings(env)
+    core = load_settings({**env, "CIP_EXECUTOR": "core"})
+    assert (planned.executor, core.executor) == ("planned", "core")
+    assert CipGraphQL(planned, Clock()).schema.execution_context_class is PlannedExecutor
+    assert not issubclass(
+        CipGraphQL(core, Clock()).schema.execution_context_class, PlannedExecutor
+    )
+    with pytest.raises(ConfigError, match="CIP_EXECUTOR must be planned or core"):
+        load_settings({**env, "CIP_EXECUTOR": "fast"})
