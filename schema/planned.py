@@ -26,9 +26,11 @@ turns the planner off. ``tests/test_executor_differential.py`` holds the two to 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from types import GeneratorType
 from typing import Any
 
 from graphql import (
@@ -73,6 +75,31 @@ TYPENAME = 0  # __typename: the parent type's name
 LEAF = 1  # a basic field of a scalar or enum type: getattr, then the type's coercion
 ATTR = 2  # a basic field of another type: getattr, then completion by the plan
 RESOLVE = 3  # a field with a resolver: ResolveInfo, arguments, strawberry's resolver chain
+
+
+# Classes whose instances are never awaitable: ``is_awaitable`` (a Python call) is asked once
+# per class, not once per value. Generators are asked every time (their flags decide).
+_PLAIN: set[type] = {str, int, float, bool, type(None), dict, list, tuple, dt.date, dt.datetime}
+
+
+def _fast_awaitable(is_awaitable: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    plain = _PLAIN
+
+    def awaitable(value: Any) -> bool:
+        cls = type(value)
+        if cls in plain:
+            return False
+        if is_awaitable(value):
+            return True
+        if (
+            cls is not GeneratorType
+            and not issubclass(cls, BaseException)  # completion raises those: never plain
+            and "__await__" not in getattr(value, "__dict__", ())
+        ):
+            plain.add(cls)
+        return False
+
+    return awaitable
 
 
 class Unplanned(Exception):
@@ -319,6 +346,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             return super().execute_operation(serially)
         # As Executor.execute_operation, for a planned operation (no abort signal here).
         self._planned = True
+        self.is_awaitable = _fast_awaitable(self.is_awaitable)  # type: ignore[assignment]
         try:
             if plan.serially:
                 result = self._execute_serially(plan.root, self.root_value)
@@ -376,6 +404,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         """As Executor.execute_fields, with leaf fields read directly."""
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
+        plain = _PLAIN
         awaitable_fields: list[str] = []
         parent = plan.type
         try:
@@ -393,14 +422,15 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                                 raise TypeError(field.null_message)
                             results[name] = None
                             continue
-                        if isinstance(value, Exception):
-                            raise value
-                        if is_awaitable(value):
-                            results[name] = self._complete_awaitable_leaf(
-                                field, value, Path(path, name, parent.name)
-                            )
-                            awaitable_fields.append(name)
-                            continue
+                        if type(value) not in plain:
+                            if isinstance(value, Exception):
+                                raise value
+                            if is_awaitable(value):
+                                results[name] = self._complete_awaitable_leaf(
+                                    field, value, Path(path, name, parent.name)
+                                )
+                                awaitable_fields.append(name)
+                                continue
                         results[name] = _coerce_leaf(field, value)
                     except Exception as raw_error:
                         self.handle_field_error(
@@ -416,7 +446,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                     continue
                 result = self._execute_field(field, parent, source, Path(path, name, parent.name))
                 results[name] = result
-                if is_awaitable(result):
+                if type(result) not in plain and is_awaitable(result):
                     awaitable_fields.append(name)
         except Exception:
             if awaitable_fields:
@@ -552,6 +582,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 f" '{field.parent}.{field.nodes[0].name.value}'."
             )
         is_awaitable = self.is_awaitable
+        plain = _PLAIN
         completed_results: list[Any] = []
         append = completed_results.append
         awaitable_indices: list[int] = []
@@ -560,13 +591,13 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         try:
             for value in iterator:
                 item_path = path.add_key(index, None)
-                if is_awaitable(value):
+                if type(value) not in plain and is_awaitable(value):
                     append(self._complete_awaitable_item(item, field, item_path, value))
                     awaitable_indices.append(index)
                 else:
                     try:
                         completed = self._complete_value(item, field, item_path, value)
-                        if is_awaitable(completed):
+                        if type(completed) not in plain and is_awaitable(completed):
                             append(self._await_item(item, field, item_path, completed))
                             awaitable_indices.append(index)
                         else:

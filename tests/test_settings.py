@@ -235,8 +235,6 @@ def test_the_planned_executor_is_on_unless_cip_executor_says_core(tmp_path: Path
     core = load_settings({**env, "CIP_EXECUTOR": "core"})
     assert (planned.executor, core.executor) == ("planned", "core")
     assert CipGraphQL(planned, Clock()).schema.execution_context_class is PlannedExecutor
-    assert not issubclass(
-        CipGraphQL(core, Clock()).schema.execution_context_class, PlannedExecutor
-    )
+    assert not issubclass(CipGraphQL(core, Clock()).schema.execution_context_class, PlannedExecutor)
     with pytest.raises(ConfigError, match="CIP_EXECUTOR must be planned or core"):
         load_settings({**env, "CIP_EXECUTOR": "fast"})
