@@ -31,8 +31,7 @@ from subgraph.settings import Settings
 
 ROUNDS = 7
 NOT_SEEDED = (
-    "{url} holds no benchmark data (no probe member with circles); "
-    "run `cip bench seed` on it first"
+    "{url} holds no benchmark data (no probe member with circles); run `cip bench seed` on it first"
 )
 
 

@@ -24,7 +24,7 @@ from auth.authenticate import Authenticator
 from models.clock import Clock
 from models.errors import Unauthenticated
 from models.sealing import Sealer
-from resolvers.context import CareContext
+from resolvers.request import CareContext
 from schema.build import CipSchema, build_schema
 from schema.planned import is_planned
 from subgraph.app import http_extensions, make_authenticator
