@@ -14,7 +14,6 @@ Run: ``uvicorn bench.raw:app_factory --factory`` with the same CIP_* environment
 
 from __future__ import annotations
 
-import gc
 import json
 import sqlite3
 import uuid
@@ -248,7 +247,6 @@ def app_factory() -> Starlette:
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         await store.open()
-        gc.freeze()  # as CIP's app does (subgraph/app.py)
         try:
             yield
         finally:
