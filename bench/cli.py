@@ -109,9 +109,10 @@ MEASURED_SCALES = ("tiny", "small")  # instructions are measured small; city is 
 
 def cmd_instructions(args: argparse.Namespace) -> int:
     from bench.instructions import ensure_valgrind, measure_backend, table
+    from subgraph.runtime import CommandError
 
     if args.scale not in MEASURED_SCALES:
-        raise SystemExit("cip: bench instructions measures at --scale tiny or small only")
+        raise CommandError("bench instructions measures at --scale tiny or small only")
     valgrind = ensure_valgrind(args.install)
     only = [o.strip() for o in args.only.split(",")] if args.only else None
     results = []

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.seed import SeedPlan
+from subgraph.runtime import CommandError
 
 SCENARIOS = (
     "myCircles",
@@ -65,14 +66,14 @@ def ensure_valgrind(install: bool) -> str:
     if found:
         return found
     if not install:
-        raise SystemExit(
-            "cip: valgrind is not installed; `apt-get install valgrind` (or run with --install)"
+        raise CommandError(
+            "valgrind is not installed; `apt-get install valgrind` (or run with --install)"
         )
     print("cip: installing valgrind (apt-get)", flush=True)
     subprocess.run(["apt-get", "install", "-y", "-q", "valgrind"], check=True)
     found = shutil.which("valgrind")
     if not found:
-        raise SystemExit("cip: valgrind did not install")
+        raise CommandError("valgrind did not install", 1)
     return found
 
 
@@ -81,7 +82,7 @@ def totals(dump: Path) -> int:
     text = dump.read_text(errors="replace")
     match = re.search(r"^(?:totals|summary):\s+(\d+)", text, re.MULTILINE)
     if match is None:
-        raise SystemExit(f"cip: no totals in {dump}")
+        raise CommandError(f"no totals in {dump}", 1)
     return int(match.group(1))
 
 
@@ -130,7 +131,7 @@ async def _call(app: Any, query: str, variables: dict[str, Any], token: str) -> 
     await app(scope, receive, send)
     answer = b"".join(chunks)
     if status != [200] or b'"errors"' in answer:
-        raise SystemExit(f"cip: a measured request failed: {status} {answer[:300]!r}")
+        raise CommandError(f"a measured request failed: {status} {answer[:300]!r}", 1)
     return answer
 
 
@@ -219,7 +220,7 @@ def measure_backend(
                 plan_file.write_text(json.dumps({"scenarios": _requests(bench, scenarios, count)}))
                 out = Path(work) / f"callgrind.{target}"
                 bench.say(f"{target}: {len(scenarios)} scenarios under callgrind")
-                subprocess.run(
+                done = subprocess.run(
                     [
                         valgrind,
                         "--tool=callgrind",
@@ -236,15 +237,18 @@ def measure_backend(
                         str(plan_file),
                     ],
                     env=env,
-                    check=True,
                 )
+                if done.returncode != 0:
+                    raise CommandError(
+                        f"{target} under callgrind exited with {done.returncode}; see above", 1
+                    )
                 dumps = sorted(
                     (p for p in Path(work).glob(f"callgrind.{target}.*") if _dump_no(p) > 0),
                     key=_dump_no,
                 )
                 if len(dumps) != len(scenarios):
-                    raise SystemExit(
-                        f"cip: expected {len(scenarios)} callgrind dumps, found {len(dumps)}"
+                    raise CommandError(
+                        f"expected {len(scenarios)} callgrind dumps, found {len(dumps)}", 1
                     )
                 for scenario, dump in zip(scenarios, dumps, strict=True):
                     per = totals(dump) / count

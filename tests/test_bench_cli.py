@@ -103,7 +103,7 @@ def test_bench_instructions_measures_small_scales_only() -> None:
     done = subprocess.run(
         [*CIP, "bench", "instructions", "--scale", "city"], capture_output=True, text=True
     )
-    assert done.returncode == 1
+    assert done.returncode == 2
     assert done.stderr.strip() == "cip: bench instructions measures at --scale tiny or small only"
 
 
