@@ -117,6 +117,11 @@ class TokenVerifier:
         jwks_refresh_cooldown: float = 30.0,
     ) -> None:
         self._algorithms = algorithms
+        # Every allowed algorithm takes the shared secret (dev's HS256): the key does not
+        # depend on the header, so PyJWT's decode (which refuses any other alg) reads it once.
+        self._secret_only = shared_secret is not None and all(
+            a.startswith("HS") for a in algorithms
+        )
         self._issuer = issuer
         self._audience = audience
         self._secret = shared_secret
@@ -156,15 +161,20 @@ class TokenVerifier:
 
     async def verify(self, token: str) -> Claims:
         try:
-            header = jwt.get_unverified_header(token)
-            alg = header.get("alg")
-            if not isinstance(alg, str) or alg not in self._algorithms:
-                raise TokenRefused("algorithm")
-            key = await self._key_for(token, alg)
+            if self._secret_only:
+                key: Any = self._secret
+                allowed = list(self._algorithms)
+            else:
+                header = jwt.get_unverified_header(token)
+                alg = header.get("alg")
+                if not isinstance(alg, str) or alg not in self._algorithms:
+                    raise TokenRefused("algorithm")
+                key = await self._key_for(token, alg)
+                allowed = [alg]
             payload = jwt.decode(
                 token,
                 key,
-                algorithms=[alg],
+                algorithms=allowed,
                 audience=self._audience,
                 issuer=self._issuer,
                 leeway=LEEWAY_SECONDS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import time
 from typing import Any
 
@@ -96,12 +97,36 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_cpu(_: argparse.Namespace) -> int:
-    import json
-
     from bench.cpu import run_cpu
     from subgraph.runtime import settings_or_exit
 
     print(json.dumps(run_cpu(settings_or_exit())))
+    return 0
+
+
+MEASURED_SCALES = ("tiny", "small")  # instructions are measured small; city is for HTTP runs
+
+
+def cmd_instructions(args: argparse.Namespace) -> int:
+    from bench.instructions import ensure_valgrind, measure_backend, table
+    from subgraph.runtime import CommandError
+
+    if args.scale not in MEASURED_SCALES:
+        raise CommandError("bench instructions measures at --scale tiny or small only")
+    valgrind = ensure_valgrind(args.install)
+    only = [o.strip() for o in args.only.split(",")] if args.only else None
+    results = []
+    for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
+        results += measure_backend(backend, plan_from(args), args.requests, valgrind, only)
+    lines = table(results)
+    for line in lines:
+        print(line)
+    if args.out:
+        from dataclasses import asdict
+        from pathlib import Path
+
+        payload = [asdict(r) | {"ratio": r.ratio} for r in results]
+        Path(args.out).write_text(json.dumps(payload, indent=2) + "\n")
     return 0
 
 
@@ -117,6 +142,26 @@ def add_parser(sub: Any) -> None:
     about = "CPU ms per request in process, CIP against the raw driver (seeded data)"
     cpu = inner.add_parser("cpu", help=about, description=about)
     cpu.set_defaults(handler=cmd_cpu)
+    about = (
+        "instructions per request under valgrind's callgrind, CIP against the raw driver, "
+        "every scenario, on fresh seeded databases"
+    )
+    instructions = inner.add_parser("instructions", help=about, description=about)
+    add_plan_arguments(instructions)
+    instructions.add_argument(
+        "--backends",
+        default="sqlite,postgres",
+        help="comma-separated backends to measure (default sqlite,postgres)",
+    )
+    instructions.add_argument(
+        "--requests", type=int, default=10, help="requests measured per scenario"
+    )
+    instructions.add_argument("--only", default=None, help="comma-separated scenario names")
+    instructions.add_argument("--out", default=None, help="write the figures as JSON here")
+    instructions.add_argument(
+        "--install", action="store_true", help="apt-get install valgrind when it is missing"
+    )
+    instructions.set_defaults(handler=cmd_instructions)
     about = "seed fresh databases, serve them and measure over loopback HTTP"
     run = inner.add_parser("run", help=about, description=about)
     add_plan_arguments(run)

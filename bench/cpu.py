@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import re
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -28,6 +30,13 @@ from subgraph.runtime import CommandError, database
 from subgraph.settings import Settings
 
 ROUNDS = 7
+NOT_SEEDED = (
+    "{url} holds no benchmark data (no probe member with circles); run `cip bench seed` on it first"
+)
+
+
+class NotSeeded(Exception):
+    pass
 
 
 async def cpu_ms(call: Callable[[], Awaitable[Any]], per_round: int) -> float:
@@ -48,7 +57,7 @@ async def measure_cpu(settings: Settings, per_round: int = 20) -> dict[str, floa
     me = pseudonym(settings.pseudonym_key, settings.jwt_issuer, names.ISSUER_SUB_PROBE)
     clock = Clock(settings.today)
     policy = policy_from(settings)
-    schema = build_schema(dev=settings.is_dev)
+    schema = build_schema(dev=settings.is_dev, executor=settings.executor)
     async with database(settings):
         url = settings.database_url
         store: Store = (
@@ -70,10 +79,20 @@ async def measure_cpu(settings: Settings, per_round: int = 20) -> dict[str, floa
                 result = await schema.execute(
                     query, variable_values=variables, context_value=context
                 )
-                assert not result.errors, result.errors
+                if result.errors:
+                    raise NotSeeded(result.errors[0].message)
                 return json.dumps({"data": result.data})
 
-            mine = json.loads(await cip(MY_CIRCLES, {}))["data"]["myCircles"]
+            errors_log = logging.getLogger("cip.errors")
+            errors_log.disabled = True  # a missing table is logged as unexpected; said below
+            try:
+                mine = json.loads(await cip(MY_CIRCLES, {}))["data"]["myCircles"]
+            except NotSeeded:
+                mine = []
+            finally:
+                errors_log.disabled = False
+            if not mine:
+                raise CommandError(NOT_SEEDED.format(url=_display(settings.database_url)), 1)
             one = {"id": mine[0]["id"]}
 
             async def raw_mine() -> str:
@@ -100,6 +119,11 @@ async def measure_cpu(settings: Settings, per_round: int = 20) -> dict[str, floa
             }
         finally:
             await store.close()
+
+
+def _display(url: str) -> str:
+    """The database URL without a password."""
+    return re.sub(r"//([^:/@]+):[^@]*@", r"//\\1:***@", url)
 
 
 def run_cpu(settings: Settings) -> dict[str, float]:

@@ -18,6 +18,7 @@ from schema.asks_holds.holds import HoldMutation, HoldQuery
 from schema.circles.operations import CircleMutation, CircleQuery
 from schema.errors import error_shaping
 from schema.local_commons import LocalCommonsMutation
+from schema.planned import PlannedExecutor
 from schema.query_cache import BoundedValidationCache, ShapedParserCache
 from schema.repair.threads import RepairMutation, RepairQuery
 from schema.scope import ScopeQuery
@@ -65,8 +66,11 @@ class CipSchema(strawberry.federation.Schema):
         return None
 
 
-def build_schema(*, dev: bool = True, extensions: Sequence[Any] = ()) -> CipSchema:
-    """``extensions`` (the app's query limits and request facts) run outside error shaping."""
+def build_schema(
+    *, dev: bool = True, extensions: Sequence[Any] = (), executor: str = "planned"
+) -> CipSchema:
+    """``extensions`` (the app's query limits and request facts) run outside error shaping.
+    ``executor``: ``planned`` (schema/planned.py) or ``core`` (graphql-core's throughout)."""
     query = merge_types("Query", QUERY_PARTS)
     mutation: Any = merge_types("Mutation", MUTATION_PARTS) if MUTATION_PARTS else None
     return CipSchema(
@@ -78,6 +82,7 @@ def build_schema(*, dev: bool = True, extensions: Sequence[Any] = ()) -> CipSche
         # Strawberry keeps both LRU caches at module level (keyed by the schema for validation),
         # so the per-request instances share them.
         extensions=[*extensions, error_shaping(dev), ShapedParserCache, BoundedValidationCache],
+        execution_context_class=PlannedExecutor if executor == "planned" else None,
     )
 
 

@@ -221,6 +221,9 @@ class Var:
     dev_only: bool = False
 
 
+EXECUTORS = ("planned", "core")
+
+
 def var(
     name: str,
     parse: Parse,
@@ -311,6 +314,8 @@ class Settings:
     metrics_host: str = var("CIP_METRICS_HOST", text, "127.0.0.1")
     # Prod on SQLite is a choice a small community may make, never a silent default.
     allow_sqlite: bool = var("CIP_ALLOW_SQLITE", flag, "off")
+    # planned: the planned executor (schema/planned.py); core: graphql-core's for everything.
+    executor: str = var("CIP_EXECUTOR", choice(*EXECUTORS), "planned")
 
     @property
     def is_dev(self) -> bool:

@@ -84,3 +84,31 @@ def test_the_raw_endpoint_answers_exactly_what_cip_answers(tmp_path: Path, backe
     assert measured.returncode == 0, measured.stdout + measured.stderr
     figures = json.loads(measured.stdout.strip().splitlines()[-1])
     assert set(figures) == {"cip myCircles", "raw myCircles", "cip circle(id)", "raw circle(id)"}
+
+
+def test_bench_cpu_on_a_database_it_has_not_seeded_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIP_")}
+    env |= {"CIP_DATA_DIR": str(tmp_path), "CIP_DATABASE_URL": f"sqlite://{tmp_path}/e.sqlite3"}
+    done = subprocess.run([*CIP, "bench", "cpu"], env=env, capture_output=True, text=True)
+    assert done.returncode == 1
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "holds no benchmark data" in lines[0] and "cip bench seed" in lines[0]
+
+
+def test_bench_instructions_measures_small_scales_only() -> None:
+    done = subprocess.run(
+        [*CIP, "bench", "instructions", "--scale", "city"], capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == "cip: bench instructions measures at --scale tiny or small only"
+
+
+def test_callgrind_totals_are_read_from_a_dump(tmp_path: Path) -> None:
+    from bench.instructions import Instructions, table, totals
+
+    dump = tmp_path / "callgrind.cip.1.1"
+    dump.write_text("version: 1\ncmd: python\nevents: Ir\nfl=x\nfn=y\n1 5\ntotals: 123456\n")
+    assert totals(dump) == 123456
+    lines = table([Instructions("postgres", "myCircles", 20_000_000, 10_000_000)])
+    assert lines[-1] == "| postgres | myCircles | 20.00M | 10.00M | 2.0x |"

@@ -226,3 +226,18 @@ def test_blank_lists_and_flags_count_as_unset(tmp_path: Path) -> None:
     assert settings.jwt_algorithms == ("HS256",) and settings.graphiql is True
     prod = load_settings(prod_env(tmp_path, CIP_JWT_ALGORITHMS=",", CIP_INTROSPECTION=" "))
     assert prod.jwt_algorithms == ("RS256", "ES256", "EdDSA") and prod.introspection is False
+
+
+def test_the_planned_executor_is_on_unless_cip_executor_says_core(tmp_path: Path) -> None:
+    from models.clock import Clock
+    from schema.planned import PlannedExecutor
+    from subgraph.app import CipGraphQL
+
+    env = {"CIP_DATA_DIR": str(tmp_path)}
+    planned = prepared_settings(env)
+    core = load_settings({**env, "CIP_EXECUTOR": "core"})
+    assert (planned.executor, core.executor) == ("planned", "core")
+    assert CipGraphQL(planned, Clock()).schema.execution_context_class is PlannedExecutor
+    assert not issubclass(CipGraphQL(core, Clock()).schema.execution_context_class, PlannedExecutor)
+    with pytest.raises(ConfigError, match="CIP_EXECUTOR must be planned or core"):
+        load_settings({**env, "CIP_EXECUTOR": "fast"})

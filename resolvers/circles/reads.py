@@ -18,7 +18,7 @@ from models import db, statements
 from models.errors import NotFound
 from resolvers.circles import statements as sql
 from resolvers.circles.rules import Role
-from resolvers.circles.sealing import MEMBER, SLOT, UPDATE, key_owner, unseal
+from resolvers.circles.sealing import MEMBER, SLOT, UPDATE, key_owner, unseal_preloaded
 from resolvers.circles.views import CircleView, MemberView, SlotView, UpdateView, circle_view_of_row
 from resolvers.input_rules import parse_id
 from resolvers.request import CareContext
@@ -62,7 +62,7 @@ async def members_of(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> list[
     for r in rows:
         cid = statements.as_uuid(r["circle_id"])
         mid = statements.as_uuid(r["id"])
-        name = await unseal(ctx.sealer, cid, MEMBER, mid, "name", bytes(r["name_sealed"]))
+        name = unseal_preloaded(ctx.sealer, cid, MEMBER, mid, "name", bytes(r["name_sealed"]))
         by_circle[cid].append(
             MemberView(
                 id=mid,
@@ -120,7 +120,7 @@ async def updates_of(
                 UpdateView(
                     id=uid,
                     circle_id=cid,
-                    body=await unseal(
+                    body=unseal_preloaded(
                         ctx.sealer, cid, UPDATE, uid, "body", bytes(r["body_sealed"])
                     ),
                     author=author(r["author_id"]),
@@ -157,7 +157,7 @@ async def rota_of(
         for r in rows:
             cid = statements.as_uuid(r["circle_id"])
             sid = statements.as_uuid(r["id"])
-            task = await unseal(ctx.sealer, cid, SLOT, sid, "task", bytes(r["task_sealed"]))
+            task = unseal_preloaded(ctx.sealer, cid, SLOT, sid, "task", bytes(r["task_sealed"]))
             found[(cid, start, end)].append(
                 SlotView(
                     id=sid,

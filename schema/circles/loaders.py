@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -24,6 +24,9 @@ class CircleLoaders:
     members: DataLoader[uuid.UUID, list[MemberView]]
     updates: DataLoader[tuple[uuid.UUID, int], list[UpdateView]]
     rota: DataLoader[tuple[uuid.UUID, dt.date, dt.date | None], list[SlotView]]
+    # What the schema made of each member's view in this request (schema/circles.py): a
+    # member is converted once, however many updates they wrote or slots they hold.
+    converted: dict[MemberView, Any] = field(default_factory=dict)
 
 
 def circle_loaders(ctx: CareContext) -> CircleLoaders:

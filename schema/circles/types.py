@@ -45,8 +45,20 @@ class CircleMember:
         )
 
 
-def _member_or_none(view: MemberView | None) -> CircleMember | None:
-    return CircleMember.from_view(view) if view is not None else None
+def _member_or_none(
+    view: MemberView | None, converted: dict[MemberView, CircleMember] | None = None
+) -> CircleMember | None:
+    if view is None:
+        return None
+    return CircleMember.from_view(view) if converted is None else _member(view, converted)
+
+
+def _member(view: MemberView, converted: dict[MemberView, CircleMember]) -> CircleMember:
+    """The member's schema object, made once per member in a request (``converted``)."""
+    member = converted.get(view)
+    if member is None:
+        member = converted[view] = CircleMember.from_view(view)
+    return member
 
 
 @strawberry.type(description="A note to the circle; it is deleted when it expires.")
@@ -62,13 +74,15 @@ class CircleUpdate:
     )
 
     @classmethod
-    def from_view(cls, view: UpdateView) -> CircleUpdate:
+    def from_view(
+        cls, view: UpdateView, converted: dict[MemberView, CircleMember] | None = None
+    ) -> CircleUpdate:
         return cls(
             id=strawberry.ID(str(view.id)),
             body=view.body,
             posted_on=view.posted_on,
             expires_on=view.expires_on,
-            author=_member_or_none(view.author),
+            author=_member_or_none(view.author, converted),
         )
 
 
@@ -82,12 +96,14 @@ class RotaSlot:
     )
 
     @classmethod
-    def from_view(cls, view: SlotView) -> RotaSlot:
+    def from_view(
+        cls, view: SlotView, converted: dict[MemberView, CircleMember] | None = None
+    ) -> RotaSlot:
         return cls(
             id=strawberry.ID(str(view.id)),
             on=view.on,
             task=view.task,
-            holder=_member_or_none(view.holder),
+            holder=_member_or_none(view.holder, converted),
         )
 
 
@@ -108,8 +124,9 @@ class SupportCircle:
     circle_id: strawberry.Private[uuid.UUID]
 
     async def _members(self, info: Info[CareContext, None]) -> list[CircleMember]:
-        views = await circle_loaders(info.context).members.load(self.circle_id)
-        return [CircleMember.from_view(v) for v in views]
+        loaders = circle_loaders(info.context)
+        views = await loaders.members.load(self.circle_id)
+        return [_member(v, loaders.converted) for v in views]
 
     members = strawberry.field(
         resolver=_members,
@@ -118,8 +135,9 @@ class SupportCircle:
 
     async def _updates(self, info: Info[CareContext, None], first: int = 20) -> list[CircleUpdate]:
         first = circle_rules.updates_first(first)
-        views = await circle_loaders(info.context).updates.load((self.circle_id, first))
-        return [CircleUpdate.from_view(v) for v in views]
+        loaders = circle_loaders(info.context)
+        views = await loaders.updates.load((self.circle_id, first))
+        return [CircleUpdate.from_view(v, loaders.converted) for v in views]
 
     updates = strawberry.field(
         resolver=_updates,
@@ -135,8 +153,9 @@ class SupportCircle:
         start, end = circle_rules.rota_range(
             unset_to_none(from_), unset_to_none(to), info.context.clock.today()
         )
-        views = await circle_loaders(info.context).rota.load((self.circle_id, start, end))
-        return [RotaSlot.from_view(v) for v in views]
+        loaders = circle_loaders(info.context)
+        views = await loaders.rota.load((self.circle_id, start, end))
+        return [RotaSlot.from_view(v, loaders.converted) for v in views]
 
     rota = strawberry.field(
         resolver=_rota,

@@ -5,6 +5,7 @@ own (one Tortoise context per process: never a second LiveServer in the test pro
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -14,18 +15,22 @@ from collections.abc import Coroutine, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import httpx
+from graphql import OperationType
 
 from auth.devtokens import mint_dev_token
 from models.clock import Clock
 from subgraph.app import create_app
 from subgraph.runtime import apply_migrations
 from subgraph.settings import Settings, load_settings, prepare_data_dir
-from tests.support.client import GraphQLClient, free_port
+from tests.support.client import GraphQLClient, GraphQLResponse, free_port, headers_of
 from tests.support.databases import dump, rows
 from tests.support.threaded import ThreadedServer
+
+if TYPE_CHECKING:
+    from tests.differential import ExecutorPair
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
@@ -102,6 +107,7 @@ class LiveServer(Service):
         super().__init__(f"http://127.0.0.1:{self.port}", load_settings(self.env))
         self.clock = Clock(self.settings.today)
         self._threaded = ThreadedServer(f"cip-{backend}", self.port)
+        self._pair: ExecutorPair | None = None
 
     def start(self) -> LiveServer:
         self._threaded.start(
@@ -116,6 +122,42 @@ class LiveServer(Service):
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the server's loop (where its Tortoise connections live)."""
         return self._threaded.run(coro)
+
+    def gql(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        token: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> GraphQLResponse:
+        answer = super().gql(query, variables, token, headers)
+        sent = headers_of(token, headers)
+        self.differ(
+            query, dict(variables) if variables is not None else None, sent.get("Authorization")
+        )
+        return answer
+
+    def differ(
+        self, query: str, variables: dict[str, Any] | None, authorization: str | None
+    ) -> None:
+        """Every document the suite sends: written to CIP_TEST_DOCUMENTS when that is set, and
+        a query run by both executors on the same data, their answers byte for byte the same
+        (tests/differential.py). Mutations change the data, so they are run once only."""
+        from tests.differential import ExecutorPair, operation_type
+
+        record = os.environ.get("CIP_TEST_DOCUMENTS")
+        if record:
+            with open(record, "a", encoding="utf-8") as out:
+                out.write(json.dumps({"query": query, "variables": variables}) + "\n")
+        if operation_type(query) is not OperationType.QUERY:
+            return
+        if self._pair is None:
+            self._pair = ExecutorPair(self.settings, self.clock)
+        answers = self.run(self._pair.answers(query, variables, None, authorization))
+        assert answers.planned == answers.core, (
+            f"the planned executor differs from graphql-core on {query!r} {variables!r}:\n"
+            f"planned: {answers.planned}\ncore:    {answers.core}"
+        )
 
 
 class TodayClock:
