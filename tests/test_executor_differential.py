@@ -23,9 +23,18 @@ from hypothesis_graphql import queries
 
 from schema.build import build_schema
 from schema.planned import is_planned
-from tests.circles import ADD_SLOT, POST, Person, add_member, coordinator, form, member, ok
 from tests.differential import Answers, ExecutorPair
-from tests.support import LiveServer
+from tests.support import (
+    ADD_SLOT,
+    POST,
+    LiveServer,
+    Person,
+    add_member,
+    coordinator,
+    form,
+    member,
+    ok,
+)
 
 EXAMPLES = int(os.environ.get("CIP_DIFFERENTIAL_EXAMPLES", "40"))
 
