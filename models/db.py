@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api import migrate as tortoise_migrate
+
+from models import sqlite_engine
 
 CARE_MODULES = [
     "models.circles",
@@ -24,13 +27,11 @@ SQLITE_ENGINE = "models.sqlite_engine"  # write transactions begin IMMEDIATE
 
 
 def _connection_url(url: str) -> str | dict[str, Any]:
-    """SQLite overwrites deleted content (secure_delete): a copy of the file taken after a
-    circle closed or an update expired holds no remnant of its text or its wrapped key. Its
-    transactions begin IMMEDIATE (models/sqlite_engine.py), so several processes can write."""
+    """SQLite runs on CIP's engine (models/sqlite_engine.py): secure_delete on every
+    connection, a checked WAL checkpoint after every destructive transaction, private files,
+    and write transactions that begin IMMEDIATE so several processes can write."""
     if not url.startswith("sqlite://"):
         return url
-    if "?" not in url:
-        url = f"{url}?secure_delete=ON"
     return {**expand_db_url(url), "engine": SQLITE_ENGINE}
 
 
@@ -62,6 +63,7 @@ async def migrate(config: dict[str, Any]) -> None:
     """Apply every pending migration, then close the connections it opened."""
     try:
         await tortoise_migrate(config=config)
+        await move_keys_apart(config)
     finally:
         await Tortoise.close_connections()
 
@@ -92,18 +94,9 @@ def dialect(connection_name: str = "default") -> str:
     return str(connections.get(connection_name).capabilities.dialect)
 
 
-async def scrub_deleted() -> None:
-    """After deleting care data on SQLite: checkpoint and truncate the write-ahead log.
-
-    secure_delete overwrites deleted rows in the database file, but older copies of their
-    pages stay in the ``-wal`` file until it is checkpointed and truncated. Call it outside any
-    transaction, after a commit that deleted care text or a key. PostgreSQL: nothing to do
-    (a logical dump holds live rows only; VACUUM reclaims dead tuples).
-    """
-    for name in connections.db_config:
-        conn = connections.get(name)
-        if conn.capabilities.dialect == "sqlite":
-            await conn.execute_query("PRAGMA wal_checkpoint(TRUNCATE)")
+async def scrub_pending() -> tuple[int, float]:
+    """Finish the scrubs a concurrent reader held up (SQLite); how many remain, oldest age."""
+    return await sqlite_engine.scrub_pending()
 
 
 async def pending_migrations(config: dict[str, Any]) -> list[str]:
@@ -126,3 +119,61 @@ async def pending_migrations(config: dict[str, Any]) -> list[str]:
         return pending
     finally:
         await Tortoise.close_connections()
+
+async def vacuum_keystore() -> bool:
+    """PostgreSQL: VACUUM the key table, so the dead tuples of shredded wrapped keys are
+    reclaimed (their space marked free for reuse; they stay in WAL archives and backups,
+    docs/security.md). SQLite needs none: secure_delete zeroes them. True when it ran."""
+    name = _keystore_connection()
+    conn = connections.get(name)
+    if conn.capabilities.dialect != "postgres":
+        return False
+    await conn.execute_script("VACUUM cip_data_key")
+    return True
+
+
+def _keystore_connection() -> str:
+    return "keystore" if "keystore" in connections.db_config else "default"
+
+
+async def move_keys_apart(config: dict[str, Any]) -> int:
+    """An existing data folder whose wrapped keys still sit in the care database, now that
+    the keystore has a database of its own: copy them over, drop the care copy (the engine
+    scrubs the care file after the DROP) and forget its keystore migrations there. Returns
+    how many keys moved; 0 when there was nothing to move."""
+    if "keystore" not in config["connections"]:
+        return 0
+    care = connections.get("default")
+    if not await _has_table(care, "cip_data_key"):
+        return 0
+    keystore = connections.get("keystore")
+    rows = await care.execute_query_dict("SELECT owner, wrapped, created_on FROM cip_data_key")
+    if rows:
+        marks = "?, ?, ?" if keystore.capabilities.dialect == "sqlite" else "$1, $2, $3"
+        await keystore.execute_many(
+            f"INSERT INTO cip_data_key (owner, wrapped, created_on) VALUES ({marks}) "
+            "ON CONFLICT (owner) DO NOTHING",
+            [[r["owner"], bytes(r["wrapped"]), _day(r["created_on"])] for r in rows],
+        )
+        owners = {r["owner"] for r in rows}
+        there = {
+            r["owner"] for r in await keystore.execute_query_dict("SELECT owner FROM cip_data_key")
+        }
+        if not owners <= there:
+            raise RuntimeError("the keystore did not take every key; the care copy was kept")
+    await care.execute_script("DROP TABLE cip_data_key")
+    if await _has_table(care, "tortoise_migrations"):
+        await care.execute_query("DELETE FROM tortoise_migrations WHERE app = 'keys'")
+    return len(rows)
+
+
+def _day(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+async def _has_table(conn: Any, table: str) -> bool:
+    if conn.capabilities.dialect == "sqlite":
+        sql = f"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '{table}'"
+    else:
+        sql = f"SELECT 1 FROM information_schema.tables WHERE table_name = '{table}'"
+    return bool(await conn.execute_query_dict(sql))

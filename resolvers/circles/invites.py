@@ -10,7 +10,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from models import aggregate_store, db
+from models import aggregate_store
 from models.circles import Circle, CircleInvite, CircleMember
 from models.errors import CircleFull, InvalidTransition, InviteInvalid
 from resolvers import input_rules, one_time_codes
@@ -116,6 +116,4 @@ async def join_circle(ctx: CareContext, raw_code: str, raw_name: str) -> CircleV
         )
     except IntegrityError as exc:  # the same member joining twice at once
         raise InvalidTransition("You are already in this circle.") from exc
-    if role is rules.Role.FACILITATOR:
-        await db.scrub_deleted()  # the previous facilitator's name was deleted
     return await circle_view(ctx, circle, member)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from models import db, statements
+from models import statements
 from models.errors import NotFound
 from resolvers.circles import statements as sql
 from resolvers.circles.rules import Role
@@ -82,8 +82,7 @@ async def _purge(look: str, purge: str, circle_ids: Sequence[uuid.UUID], before:
     if not found:
         return
     ids = [statements.as_uuid(r["circle_id"]) for r in found]
-    if await statements.execute(purge, ids, [before]):
-        await db.scrub_deleted()
+    await statements.execute(purge, ids, [before])
 
 
 async def purge_updates(circle_ids: Sequence[uuid.UUID], today: dt.date) -> None:
