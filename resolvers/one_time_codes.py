@@ -81,7 +81,8 @@ async def redeem(
     cannot use costs what an unknown one does.
     """
     hashed = hash_of(raw_code)
-    await table.filter(expires_on__lte=today).delete()  # spent by time: forget them
+    # Codes spent by time are deleted by the expiry purge (resolvers/expiry.py), not here:
+    # no request does global work.
     async with in_transaction("default"):
         row = None
         if hashed is not None:

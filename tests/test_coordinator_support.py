@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from resolvers.expiry import purge_all
 from resolvers.support.wellbeing import is_due
 from tests.support import LiveServer, coordinator_token
 
@@ -98,6 +99,7 @@ def test_posts_are_sealed_marked_mine_and_purged_after_30_days(
     server.clock.set(day + dt.timedelta(days=31))
     after = server.gql(CHANNEL, {"n": 100}, token=bob).data["peerChannel"]
     assert posted["id"] not in {p["id"] for p in after}
+    server.run(purge_all(day + dt.timedelta(days=31)))
     assert server.sql(f"SELECT id FROM cip_peer_post WHERE posted_on = '{day}'") == []
     keys = server.sql(f"SELECT owner FROM cip_data_key WHERE owner = 'peer:{posted['id']}'")
     assert keys == []

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from models.support import CareResource
+from resolvers.expiry import purge_all
 from tests.support import (
     RANDOM_ID,
     GraphQLResponse,

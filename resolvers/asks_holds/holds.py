@@ -99,13 +99,14 @@ async def take_support_ask(ctx: CareContext, ask_id: str, sealed_note: str | Non
     require_coordinator(ctx.viewer)
     note = input_rules.sealed_note(sealed_note)
     today = ctx.clock.today()
-    await asks.purge_expired(today)
     holder = subject(ctx.viewer)
     parsed = input_rules.parse_id(ask_id)
     async with in_transaction("default"):
         ask = None
         if parsed is not None:
-            ask = await SupportAsk.get_or_none(id=parsed, **coordinated_filter(ctx.viewer))
+            ask = await SupportAsk.get_or_none(
+                id=parsed, expires_on__gt=today, **coordinated_filter(ctx.viewer)
+            )
         # Counting the deleted row makes a second, concurrent take answer NOT_FOUND.
         if ask is None or not await SupportAsk.filter(id=ask.id).delete():
             raise NotFound()

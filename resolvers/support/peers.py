@@ -10,6 +10,8 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from models.errors import BadUserInput
+from models.keystore import DataKey
 from models.sealing import SealError, owner_of, row_aad
 from models.support import PeerPost
 from resolvers import input_rules
@@ -30,12 +32,12 @@ class PeerPostFacts:
     mine: bool
 
 
-async def purge_expired(ctx: CareContext, today: dt.date) -> int:
-    """Delete posts past their expiry and shred their keys."""
+async def purge_expired(today: dt.date) -> int:
+    """Delete posts past their expiry and shred their keys (the background purge and
+    ``cip purge``; the channel never shows them)."""
     expired = [r["id"] for r in await PeerPost.filter(expires_on__lt=today).values("id")]
-    for post_id in expired:
-        await ctx.sealer.shred(owner_of("peer", post_id))
     if expired:
+        await DataKey.filter(owner__in=[owner_of("peer", p) for p in expired]).delete()
         await PeerPost.filter(id__in=expired).delete()
     return len(expired)
 
@@ -65,7 +67,6 @@ async def post_anonymously(ctx: CareContext, body: str) -> PeerPostFacts:
 async def channel(ctx: CareContext, first: int) -> list[PeerPostFacts]:
     input_rules.first(first, MAX_FIRST)
     today = ctx.clock.today()
-    await purge_expired(ctx, today)
     rows = (
         await PeerPost.filter(expires_on__gte=today)
         .order_by("-posted_on", "-id")
