@@ -1,0 +1,169 @@
+"""The data folder as an operator, a backup or a thief finds it: private files, no log file,
+keys in a file of their own (existing folders migrated), secure_delete down to the freelist,
+and `cip purge` for a cron."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from auth.devtokens import mint_dev_token
+from subgraph.settings import new_key
+from tests.served import serving
+from tests.test_cli import clean_env, run_cip
+
+FORM = """mutation($i: FormCircleInput!) { formCircle(input: $i) { id } }"""
+READ = """query($c: ID!) { circle(id: $c) { focus } }"""
+SECRET = "s" * 40
+
+
+def _token(sub: str) -> str:
+    return mint_dev_token(secret=SECRET.encode(), issuer="cip-dev", audience="cip", sub=sub)
+
+
+def _gql(base: str, query: str, variables: dict[str, object], token: str) -> dict[str, object]:
+    body = httpx.post(
+        f"{base}/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    ).json()
+    assert "errors" not in body, body
+    return dict(body["data"])
+
+
+def _form(base: str, token: str, focus: str) -> str:
+    made = _gql(
+        base,
+        FORM,
+        {"i": {"neighborhood": "elm", "focus": focus, "displayName": "Ama", "role": "FOCUS"}},
+        token,
+    )
+    return str(made["formCircle"]["id"])  # type: ignore[index]
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _env(data: Path, **extra: str) -> dict[str, str]:
+    return clean_env(
+        data.parent,
+        CIP_DATA_DIR=str(data),
+        CIP_DEV_JWT_SECRET=SECRET,
+        CIP_MASTER_KEY=extra.pop("CIP_MASTER_KEY", new_key()),
+        CIP_PSEUDONYM_KEY=new_key(),
+        **extra,
+    )
+
+
+@pytest.mark.parametrize("folder", ["created by cip", "existed, 0755, with 0644 files"])
+def test_every_database_file_is_0600_and_no_log_file_is_written(
+    tmp_path: Path, folder: str
+) -> None:
+    data = tmp_path / "data"
+    if folder.startswith("existed"):
+        data.mkdir(mode=0o755)
+        os.chmod(data, 0o755)
+        for name in ("cip.sqlite3", "keys.sqlite3"):
+            sqlite3.connect(data / name).close()  # made by an earlier version: 0644
+            os.chmod(data / name, 0o644)
+    old_umask = os.umask(0o022)
+    try:
+        with serving(_env(data)) as base:
+            _form(base, _token("ama"), "Holding Efua")
+            # While it serves, each database has its -wal and -shm beside it.
+            names = {p.name for p in data.iterdir()}
+            for db in ("cip.sqlite3", "keys.sqlite3"):
+                assert {db, f"{db}-wal", f"{db}-shm"} <= names
+            modes = {p.name: _mode(p) for p in data.iterdir()}
+    finally:
+        os.umask(old_umask)
+    assert modes == dict.fromkeys(modes, 0o600)
+    # Nothing but the databases (and dev key files, when not given): no log file by default.
+    others = {n for n in names if not n.startswith(("cip.sqlite3", "keys.sqlite3"))}
+    assert others <= {"master.key", "pseudonym.key", "dev-jwt.secret"}
+    assert not [n for n in names if n.endswith(".log")]
+
+
+def _all_bytes(folder: Path, prefix: str) -> bytes:
+    """The bytes of every file of one database set, read by another process."""
+    files = sorted(str(p) for p in folder.iterdir() if p.name.startswith(prefix))
+    return subprocess.run(["cat", *files], check=True, capture_output=True).stdout
+
+
+def test_migrate_moves_keys_out_of_an_existing_care_database(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    master = new_key()
+    care = f"sqlite://{data}/cip.sqlite3"
+    # An existing folder: the keys were kept in the care database.
+    old = _env(data, CIP_MASTER_KEY=master, CIP_KEYSTORE_URL=care)
+    focus = f"Holding Kojo {uuid.uuid4().hex[:6]}"
+    with serving(old) as base:
+        circle = _form(base, _token("ama"), focus)
+    with sqlite3.connect(data / "cip.sqlite3") as conn:
+        wrapped = [bytes(r[0]) for r in conn.execute("SELECT wrapped FROM cip_data_key")]
+    assert len(wrapped) == 2  # the key check and the circle's key
+
+    new = {**old, "CIP_PSEUDONYM_KEY": old["CIP_PSEUDONYM_KEY"]}
+    del new["CIP_KEYSTORE_URL"]  # the default now: keys.sqlite3 in CIP_DATA_DIR
+    migrated = run_cip("migrate", env=new)
+    assert migrated.returncode == 0, migrated.stderr
+    with sqlite3.connect(data / "cip.sqlite3") as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert "cip_data_key" not in tables
+    care_bytes = _all_bytes(data, "cip.sqlite3")
+    assert [w for w in wrapped if w in care_bytes] == []
+    assert all(w in _all_bytes(data, "keys.sqlite3") for w in wrapped)
+    # The same master key opens them where they are now; the circle reads as before.
+    with serving(new) as base:
+        assert _gql(base, READ, {"c": circle}, _token("ama"))["circle"] == {"focus": focus}
+    again = run_cip("migrate", env=new)
+    assert again.returncode == 0, again.stderr
+
+
+@pytest.mark.parametrize("secure_delete", ["ON", "OFF"])
+def test_secure_delete_zeroes_freed_pages(tmp_path: Path, secure_delete: str) -> None:
+    """Rows spread over many pages, all deleted, their pages on the freelist: with
+    secure_delete (every CIP connection) none of it remains after the checkpoint; without it
+    (the control) it does, which is what this test would catch."""
+    path = tmp_path / "t.sqlite3"
+    marker = uuid.uuid4().hex.encode()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA secure_delete={secure_delete}")
+    conn.execute("CREATE TABLE t (v BLOB)")
+    conn.executemany("INSERT INTO t VALUES (?)", [(marker * 40,) for _ in range(200)])
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("DELETE FROM t")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    freelist = conn.execute("PRAGMA freelist_count").fetchone()[0]
+    raw = subprocess.run(["cat", str(path)], check=True, capture_output=True).stdout
+    conn.close()
+    assert freelist > 10
+    assert (marker in raw) is (secure_delete == "OFF")
+
+
+def test_cip_purge_prints_progress_and_a_summary(tmp_path: Path) -> None:
+    env = _env(tmp_path / "data", CIP_TODAY="2030-01-01")
+    done = run_cip("purge", env=env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.strip().splitlines()
+    kinds = [line.split(":")[1].strip() for line in lines if line.startswith("cip: purge ")]
+    assert kinds == [
+        "purge updates",
+        "purge invites",
+        "purge rota slots",
+        "purge repair invites",
+        "purge hold transfers",
+        "purge asks",
+        "purge peer posts",
+    ]
+    assert lines[-1] == "cip: purged 0 expired rows as of 2030-01-01"
