@@ -526,6 +526,29 @@ def test_a_dump_holds_nothing_destroyed(world: LiveServer, operation: str) -> No
     assert [v[:12] for v in destruction.values if in_dump(after, v)] == []
 
 
+def test_postgres_vacuums_the_key_table_after_shredding(world: LiveServer) -> None:
+    """The purge (background, or `cip purge`) runs VACUUM on the key table: the dead tuples
+    of shredded wrapped keys are reclaimed instead of lingering until autovacuum."""
+    if world.backend != "postgres":
+        pytest.skip("SQLite zeroes deleted keys itself (secure_delete)")
+
+    def vacuums() -> int:
+        [(count,)] = world.sql(
+            "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'cip_data_key'"
+        )
+        return int(count)
+
+    before = vacuums()
+    close_circle(world, fresh("n")).run()
+    server_purge = purge_all(DAY)
+    world.run(server_purge)
+    assert vacuums() == before + 1
+    [(dead,)] = world.sql(
+        "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'cip_data_key'"
+    )
+    assert dead == 0
+
+
 def test_the_attack_finds_what_an_unscrubbed_wal_keeps(tmp_path: Path) -> None:
     """The tools above find a deleted row when nothing scrubs: a plain connection with
     secure_delete on but no checkpoint leaves the row's earlier versions in the WAL."""
