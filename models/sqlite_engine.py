@@ -109,6 +109,9 @@ def _create_private(path: str) -> None:
 class ImmediateSqliteClient(SqliteClient):
     def __init__(self, file_path: str, **kwargs: Any) -> None:
         kwargs.setdefault("secure_delete", "ON")
+        # Sorts and temporary indices stay in memory: no temporary file outside the data
+        # folder ever holds a copy of care rows.
+        kwargs.setdefault("temp_store", "MEMORY")
         super().__init__(file_path, **kwargs)
         self.dirty = False  # a destructive statement committed since the last checkpoint
 
