@@ -21,7 +21,7 @@ from auth.viewer import Viewer
 from bench import names
 from bench.raw import PostgresStore, Raw, SqliteStore, Store
 from models.clock import Clock
-from models.pseudonym import pseudonym
+from models.pseudonym import capability_pseudonyms, pseudonym
 from models.sealing import Sealer
 from resolvers.request import CareContext
 from schema.build import build_schema
@@ -71,7 +71,9 @@ async def measure_cpu(settings: Settings, per_round: int = 20) -> dict[str, floa
 
             async def cip(query: str, variables: dict[str, Any]) -> str:
                 context = CareContext(
-                    viewer=Viewer(subject=me),
+                    viewer=Viewer(
+                        subject=me, pseudonyms=capability_pseudonyms(settings.pseudonym_key, me)
+                    ),
                     sealer=Sealer(settings.master_key, clock),
                     clock=clock,
                     policy=policy,

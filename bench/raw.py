@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 from models import statements
 from models.clock import Clock
-from models.pseudonym import pseudonym
+from models.pseudonym import CIRCLES, for_capability
 from models.sealing import KEYS, decrypt, owner_of, row_aad, unwrap_key
 from resolvers.circles import statements as circle_sql
 from subgraph.settings import Settings, load_settings
@@ -135,7 +135,7 @@ class Raw:
             issuer=self.settings.jwt_issuer,
             options={"require": ["exp", "iat", "sub"]},
         )
-        return pseudonym(self.settings.pseudonym_key, claims["iss"], claims["sub"])
+        return for_capability(self.settings.pseudonym_key, CIRCLES, claims["iss"], claims["sub"])
 
     async def circles(self, me: str, circle_id: str | None) -> list[Row]:
         if circle_id is None:

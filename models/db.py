@@ -9,8 +9,12 @@ from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 from tortoise.migrations.api import migrate as tortoise_migrate
+from tortoise.transactions import in_transaction
 
+from models import pseudonym as pseudonyms
 from models import sqlite_engine
+from models.clock import week_start
+from models.support import post_expiry
 
 CARE_MODULES = [
     "models.circles",
@@ -59,11 +63,14 @@ def tortoise_config(database_url: str, keystore_url: str | None = None) -> dict[
     }
 
 
-async def migrate(config: dict[str, Any]) -> None:
-    """Apply every pending migration, then close the connections it opened."""
+async def migrate(config: dict[str, Any], pseudonym_key: bytes | None = None) -> None:
+    """Apply every pending migration, then close the connections it opened. Data steps that
+    need more than SQL run here too: keys moved out of the care database, and pseudonyms
+    re-keyed per capability (which needs CIP_PSEUDONYM_KEY once there are rows to re-key)."""
     try:
         await tortoise_migrate(config=config)
         await move_keys_apart(config)
+        await rekey_pseudonyms(pseudonym_key)
     finally:
         await Tortoise.close_connections()
 
@@ -177,3 +184,75 @@ async def _has_table(conn: Any, table: str) -> bool:
     else:
         sql = f"SELECT 1 FROM information_schema.tables WHERE table_name = '{table}'"
     return bool(await conn.execute_query_dict(sql))
+
+
+# Each column that stores a member, and the capability whose pseudonym it now holds.
+PSEUDONYM_COLUMNS = (
+    ("cip_circle_member", "member", pseudonyms.CIRCLES),
+    ("cip_repair_party", "member", pseudonyms.REPAIR),
+    ("cip_support_ask", "asker", pseudonyms.ASKS_HOLDS),
+    ("cip_care_hold", "holder", pseudonyms.ASKS_HOLDS),
+    ("cip_wellbeing_answer", "coordinator", pseudonyms.SUPPORT),
+    ("cip_coordinator_week", "coordinator", pseudonyms.COUNTS),
+)
+SCHEME_TABLE = "cip_pseudonym_scheme"
+SCHEME = 2  # 1: one pseudonym everywhere; 2: one per capability, peer posts without author
+
+
+async def rekey_pseudonyms(pseudonym_key: bytes | None) -> int:
+    """Move a database from one pseudonym everywhere to one per capability, in place and in
+    one transaction: each stored pseudonym p becomes HMAC(capability key, p), each peer
+    post's author becomes its per-post tag and its day becomes its week. Runs once (the
+    scheme is recorded); returns how many values changed."""
+    care = connections.get("default")
+    await care.execute_script(
+        f"CREATE TABLE IF NOT EXISTS {SCHEME_TABLE} (version INTEGER NOT NULL)"
+    )
+    done = await care.execute_query_dict(f"SELECT version FROM {SCHEME_TABLE}")
+    if done and int(done[0]["version"]) >= SCHEME:
+        return 0
+    sqlite = care.capabilities.dialect == "sqlite"
+
+    def marks(n: int) -> list[str]:
+        return ["?"] * n if sqlite else [f"${i}" for i in range(1, n + 1)]
+
+    changed = 0
+    async with in_transaction("default") as conn:
+        for table, column, capability in PSEUDONYM_COLUMNS:
+            if not await _has_table(conn, table):
+                continue
+            values = await conn.execute_query_dict(
+                f"SELECT DISTINCT {column} AS v FROM {table} WHERE {column} IS NOT NULL"
+            )
+            if values and pseudonym_key is None:
+                raise RuntimeError("re-keying pseudonyms needs CIP_PSEUDONYM_KEY")
+            if not values or pseudonym_key is None:
+                continue
+            derived = pseudonyms.capability_key(pseudonym_key, capability)
+            new, old = marks(2)
+            for row in values:
+                await conn.execute_query(
+                    f"UPDATE {table} SET {column} = {new} WHERE {column} = {old}",
+                    [pseudonyms.rekeyed(derived, row["v"]), row["v"]],
+                )
+                changed += 1
+        posts = await conn.execute_query_dict("SELECT id, mine_tag, posted_on FROM cip_peer_post")
+        if posts and pseudonym_key is None:
+            raise RuntimeError("re-keying pseudonyms needs CIP_PSEUDONYM_KEY")
+        support = pseudonyms.capability_key(pseudonym_key or b"", pseudonyms.SUPPORT)
+        for post in posts:
+            week = week_start(_day(post["posted_on"]))
+            tag = post["mine_tag"]
+            if tag is not None:
+                tag = pseudonyms.peer_tag(pseudonyms.rekeyed(support, tag), str(post["id"]))
+            a, b, c, d = marks(4)
+            await conn.execute_query(
+                f"UPDATE cip_peer_post SET mine_tag = {a}, posted_on = {b}, expires_on = {c} "
+                f"WHERE id = {d}",
+                [tag, week, post_expiry(week), post["id"]],
+            )
+            changed += 1
+        await conn.execute_query(f"DELETE FROM {SCHEME_TABLE}")
+        (mark,) = marks(1)
+        await conn.execute_query(f"INSERT INTO {SCHEME_TABLE} (version) VALUES ({mark})", [SCHEME])
+    return changed

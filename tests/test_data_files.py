@@ -4,6 +4,7 @@ and `cip purge` for a cron."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sqlite3
 import stat
@@ -15,7 +16,7 @@ import httpx
 import pytest
 
 from auth.devtokens import mint_dev_token
-from subgraph.settings import new_key
+from subgraph.settings import decode_key, new_key
 from tests.served import serving
 from tests.test_cli import clean_env, run_cip
 
@@ -167,3 +168,104 @@ def test_cip_purge_prints_progress_and_a_summary(tmp_path: Path) -> None:
         "purge peer posts",
     ]
     assert lines[-1] == "cip: purged 0 expired rows as of 2030-01-01"
+
+
+OPEN_HOLD = """mutation($n: ID!) { openCareHold(neighborhood: $n) { id } }"""
+ASK = """mutation($n: ID!, $t: String!) { askForSupport(neighborhood: $n, note: $t) { id } }"""
+THREAD = """mutation($n: ID!) { openRepairThread(input: {neighborhood: $n,
+  myRole: HARMED_PARTY, displayName: "Ama"}) { id } }"""
+PEER = """mutation($b: String!) { postToPeerChannel(body: $b) { id } }"""
+ANSWER = """mutation { answerWellbeingCheck(hasSupport: true, wantsPeerConnection: false) {
+  due } }"""
+MINE = """{ myCircles { id } mySupportAsks { id } myRepairThreads { id } }"""
+CHANNEL = """{ peerChannel(first: 10) { id mine postedOn } }"""
+
+
+def test_migrate_rekeys_pseudonyms_per_capability_in_place(tmp_path: Path) -> None:
+    """A folder from before per-capability pseudonyms (every row holds the one pseudonym of
+    `iss|sub`, peer posts their author and day): `cip migrate` re-keys every row in place;
+    afterwards no file of the care set holds the shared pseudonym, each capability's rows
+    hold their own, and the same people find their circles, asks, threads and posts."""
+    from models.pseudonym import (
+        ASKS_HOLDS,
+        CIRCLES,
+        COUNTS,
+        REPAIR,
+        SUPPORT,
+        for_capability,
+        peer_tag,
+        pseudonym,
+    )
+    from models.support import post_expiry
+
+    data = tmp_path / "data"
+    env = _env(data, CIP_TODAY="2026-03-04")
+    key = decode_key("CIP_PSEUDONYM_KEY", env["CIP_PSEUDONYM_KEY"])
+    ama, kofi = (
+        _token("ama"),
+        mint_dev_token(
+            secret=SECRET.encode(),
+            issuer="cip-dev",
+            audience="cip",
+            sub="kofi",
+            scopes=["cip:coordinator"],
+            neighborhoods=["elm"],
+        ),
+    )
+    with serving(env) as base:
+        circle = _form(base, ama, "Holding Efua")
+        _gql(base, ASK, {"n": "elm", "t": "a hand, please"}, ama)
+        _gql(base, THREAD, {"n": "elm"}, ama)
+        _gql(base, OPEN_HOLD, {"n": "elm"}, kofi)
+        post = _gql(base, PEER, {"b": "a long week"}, kofi)["postToPeerChannel"]["id"]  # type: ignore[index]
+        _gql(base, ANSWER, {}, kofi)
+
+    columns = [
+        ("cip_circle_member", "member", CIRCLES, "ama"),
+        ("cip_support_ask", "asker", ASKS_HOLDS, "ama"),
+        ("cip_repair_party", "member", REPAIR, "ama"),
+        ("cip_care_hold", "holder", ASKS_HOLDS, "kofi"),
+        ("cip_wellbeing_answer", "coordinator", SUPPORT, "kofi"),
+        ("cip_coordinator_week", "coordinator", COUNTS, "kofi"),
+    ]
+    shared = {who: pseudonym(key, "cip-dev", who) for who in ("ama", "kofi")}
+    # Back to the old scheme: one pseudonym everywhere, the author and day on the post.
+    with sqlite3.connect(data / "cip.sqlite3") as conn:
+        for table, column, capability, who in columns:
+            mine = for_capability(key, capability, "cip-dev", who)
+            changed = conn.execute(
+                f"UPDATE {table} SET {column} = ? WHERE {column} = ?", (shared[who], mine)
+            ).rowcount
+            assert changed >= 1, table
+        conn.execute(
+            "UPDATE cip_peer_post SET mine_tag = ?, posted_on = '2026-03-04' WHERE id = ?",
+            (shared["kofi"], post),
+        )
+        conn.execute("DELETE FROM cip_pseudonym_scheme")
+
+    migrated = run_cip("migrate", env=env)
+    assert migrated.returncode == 0, migrated.stderr
+    with sqlite3.connect(data / "cip.sqlite3") as conn:
+        for table, column, capability, who in columns:
+            held = {r[0] for r in conn.execute(f"SELECT {column} FROM {table}")}
+            assert held == {for_capability(key, capability, "cip-dev", who)}, table
+        [(tag, posted_on, expires_on)] = conn.execute(
+            "SELECT mine_tag, posted_on, expires_on FROM cip_peer_post WHERE id = ?", (post,)
+        ).fetchall()
+    assert tag == peer_tag(for_capability(key, SUPPORT, "cip-dev", "kofi"), post)
+    assert posted_on == "2026-03-02" and expires_on == str(post_expiry(dt.date(2026, 3, 2)))
+    care = _all_bytes(data, "cip.sqlite3")
+    assert [w for w, p in shared.items() if p.encode() in care] == []
+
+    with serving(env) as base:
+        found = _gql(base, MINE, {}, ama)
+        assert [c["id"] for c in found["myCircles"]] == [circle]  # type: ignore[index]
+        assert len(found["mySupportAsks"]) == 1 and len(found["myRepairThreads"]) == 1  # type: ignore[arg-type]
+        channel = _gql(base, CHANNEL, {}, kofi)["peerChannel"]
+        assert channel == [{"id": post, "mine": True, "postedOn": "2026-03-02"}]
+    # Once only: a second run leaves every value as it is.
+    assert run_cip("migrate", env=env).returncode == 0
+    with sqlite3.connect(data / "cip.sqlite3") as conn:
+        for table, column, capability, who in columns:
+            held = {r[0] for r in conn.execute(f"SELECT {column} FROM {table}")}
+            assert held == {for_capability(key, capability, "cip-dev", who)}, table

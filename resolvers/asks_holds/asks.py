@@ -17,6 +17,7 @@ from models import aggregate_store
 from models.errors import NotFound
 from models.holds import SupportAsk
 from models.keystore import DataKey
+from models.pseudonym import ASKS_HOLDS
 from models.sealing import SealError, owner_of, row_aad
 from resolvers import input_rules
 from resolvers.aggregates import events
@@ -79,7 +80,7 @@ async def purge_expired(today: dt.date, neighborhood: str | None = None) -> int:
 async def ask_for_support(ctx: CareContext, neighborhood: str, note: str) -> AskFacts:
     nbh = input_rules.neighborhood(neighborhood)
     text = input_rules.text(note, "note", ASK_NOTE_MAX)
-    asker = subject(ctx.viewer)
+    asker = subject(ctx.viewer, ASKS_HOLDS)
     today = ctx.clock.today()
     ask_id = uuid.uuid4()
     expires = today + dt.timedelta(days=ASK_TTL_DAYS)
@@ -100,7 +101,7 @@ async def ask_for_support(ctx: CareContext, neighborhood: str, note: str) -> Ask
 
 async def my_support_asks(ctx: CareContext) -> list[AskFacts]:
     rows = await SupportAsk.filter(
-        asker=subject(ctx.viewer), expires_on__gt=ctx.clock.today()
+        asker=subject(ctx.viewer, ASKS_HOLDS), expires_on__gt=ctx.clock.today()
     ).order_by("-asked_on")
     return await _open_all(ctx, rows)
 
@@ -116,7 +117,7 @@ async def support_asks(ctx: CareContext, neighborhood: str) -> list[AskFacts]:
 
 async def withdraw_support_ask(ctx: CareContext, ask_id: str) -> bool:
     parsed = input_rules.parse_id(ask_id)
-    asker = subject(ctx.viewer)
+    asker = subject(ctx.viewer, ASKS_HOLDS)
     async with in_transaction("default"):
         row = None
         if parsed is not None:
@@ -148,7 +149,7 @@ async def _open_all(ctx: CareContext, rows: list[SupportAsk]) -> list[AskFacts]:
                 note=note,
                 asked_on=r.asked_on,
                 expires_on=r.expires_on,
-                mine=r.asker == ctx.viewer.subject,
+                mine=r.asker == ctx.viewer.as_(ASKS_HOLDS),
             )
         )
     return opened

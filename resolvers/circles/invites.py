@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 from models import aggregate_store
 from models.circles import Circle, CircleInvite, CircleMember
 from models.errors import CircleFull, InvalidTransition, InviteInvalid
+from models.pseudonym import CIRCLES
 from resolvers import input_rules, one_time_codes
 from resolvers.aggregates import events
 from resolvers.circles import rules
@@ -55,7 +56,7 @@ async def create_invite(ctx: CareContext, raw_id: str, role: rules.Role) -> Invi
 
 
 async def join_circle(ctx: CareContext, raw_code: str, raw_name: str) -> CircleView:
-    subject = ctx.viewer.subject
+    subject = ctx.viewer.as_(CIRCLES)
     assert subject is not None  # member fields are guarded by @authenticated
     name = input_rules.display_name(raw_name)
     today = ctx.clock.today()
