@@ -179,10 +179,10 @@ class ImmediateSqliteClient(SqliteClient):
                 await connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return row is None or int(row[0]) == 0
 
-    async def scrub(self, wait: float = WAIT_SECONDS) -> bool:
-        """Checkpoint and truncate the WAL, retrying up to ``wait`` seconds; False leaves
-        the client pending for the background scrubber."""
-        deadline = time.monotonic() + wait
+    async def scrub(self, wait: float | None = None) -> bool:
+        """Checkpoint and truncate the WAL, retrying up to ``wait`` seconds (default
+        ``WAIT_SECONDS``); False leaves the client pending for the background scrubber."""
+        deadline = time.monotonic() + (WAIT_SECONDS if wait is None else wait)
         delay = 0.005
         while True:
             if await self._checkpoint():
