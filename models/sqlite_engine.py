@@ -13,8 +13,8 @@ Destroyed means gone. Every connection runs with ``secure_delete=ON``: deleted c
 freed pages and overflow pages are overwritten with zeros. That is not enough in WAL mode:
 the ``-wal`` file keeps every earlier version of every page it logged (and, since it is
 reused from its start after a checkpoint, stale frames past its current end) until it is
-truncated. So after every destructive statement (DELETE, UPDATE, an upsert that updates,
-DROP) has committed, the engine itself runs ``PRAGMA wal_checkpoint(TRUNCATE)`` and checks
+truncated. So after every destructive transaction (one that ran a DELETE or a DROP) has
+committed, the engine itself runs ``PRAGMA wal_checkpoint(TRUNCATE)`` and checks
 its result: ``busy`` means a reader (another worker, a backup) holds a snapshot that still
 needs the old frames. It retries, without blocking the connection, for a bounded time
 (``WAIT_SECONDS``); after that the client is left pending and ``scrub_pending`` (the
@@ -54,12 +54,13 @@ WAIT_SECONDS = 1.0  # how long a destructive statement waits for its checkpoint 
 FILE_MODE = 0o600
 SUFFIXES = ("", "-wal", "-shm", "-journal")
 
-# What overwrites or removes stored content. Rate-limit counters are excluded: they hold a
-# keyed hash and a number, are upserted on every request, and would checkpoint each one.
-_DESTRUCTIVE = re.compile(
-    r"^\s*(?:DELETE|UPDATE|REPLACE|DROP|INSERT\s+OR\s+REPLACE)\b|\bDO\s+UPDATE\b",
-    re.IGNORECASE,
-)
+# What destroys stored content: every destructive use case deletes a row (a close, a leave,
+# a purge, a spent code, a shredded key), so a transaction that deletes is scrubbed whole,
+# with whatever it also updated (a transferred hold's previous holder, a leaver's authorship).
+# Transactions that only update live rows (a status, a rhythm, a count) are not: a checkpoint
+# costs two fsyncs (docs/security.md). Rate-limit counters are excluded: a keyed hash and a
+# number, swept on every new window.
+_DESTRUCTIVE = re.compile(r"^\s*(?:DELETE|DROP|REPLACE|INSERT\s+OR\s+REPLACE)\b", re.IGNORECASE)
 _EXCLUDED = ("cip_rate_counter",)
 
 # Clients whose last checkpoint answered busy: the background scrubber retries them.

@@ -436,7 +436,7 @@ def peer_post_purged(server: LiveServer, nbh: str) -> Destruction:
         *captured(server, f"SELECT id, body_sealed FROM cip_peer_post WHERE id = '{pid}'"),
         *key_of(server, f"peer:{pid}"),
     ]
-    return Destruction(values, lambda: server.run(purge_all(DAY + dt.timedelta(days=31))) and None)
+    return Destruction(values, lambda: server.run(purge_all(DAY + dt.timedelta(days=37))) and None)
 
 
 OPERATIONS: dict[str, Callable[[LiveServer, str], Destruction]] = {
