@@ -6,7 +6,7 @@ class Migration(migrations.Migration):
     """A peer post keeps no author: a per-post tag answers ``mine`` (models/pseudonym.py,
     peer_tag). The existing values are turned into tags by models.db.rekey_pseudonyms."""
 
-    dependencies = [('cip', '0002_rate_limits')]
+    dependencies = [('cip', '0004_noise_keys')]
 
     initial = False
 
