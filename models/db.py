@@ -203,7 +203,9 @@ async def rekey_pseudonyms(pseudonym_key: bytes | None) -> int:
     """Move a database from one pseudonym everywhere to one per capability, in place and in
     one transaction: each stored pseudonym p becomes HMAC(capability key, p), each peer
     post's author becomes its per-post tag and its day becomes its week. Runs once (the
-    scheme is recorded); returns how many values changed."""
+    scheme is recorded); returns how many values changed. Without the key (a tool that
+    migrates the schema only; `cip migrate` and `cip serve` pass it) an empty database is
+    recorded as re-keyed and one with rows is left for a run with the key."""
     care = connections.get("default")
     await care.execute_script(
         f"CREATE TABLE IF NOT EXISTS {SCHEME_TABLE} (version INTEGER NOT NULL)"
@@ -212,6 +214,14 @@ async def rekey_pseudonyms(pseudonym_key: bytes | None) -> int:
     if done and int(done[0]["version"]) >= SCHEME:
         return 0
     sqlite = care.capabilities.dialect == "sqlite"
+    if pseudonym_key is None:
+        for table in [t for t, _, _ in PSEUDONYM_COLUMNS] + ["cip_peer_post"]:
+            if await _has_table(care, table) and await care.execute_query_dict(
+                f"SELECT 1 FROM {table} LIMIT 1"
+            ):
+                return 0
+        await care.execute_query(f"INSERT INTO {SCHEME_TABLE} (version) VALUES ({SCHEME})")
+        return 0
 
     def marks(n: int) -> list[str]:
         return ["?"] * n if sqlite else [f"${i}" for i in range(1, n + 1)]
@@ -224,9 +234,7 @@ async def rekey_pseudonyms(pseudonym_key: bytes | None) -> int:
             values = await conn.execute_query_dict(
                 f"SELECT DISTINCT {column} AS v FROM {table} WHERE {column} IS NOT NULL"
             )
-            if values and pseudonym_key is None:
-                raise RuntimeError("re-keying pseudonyms needs CIP_PSEUDONYM_KEY")
-            if not values or pseudonym_key is None:
+            if not values:
                 continue
             derived = pseudonyms.capability_key(pseudonym_key, capability)
             new, old = marks(2)
@@ -237,9 +245,7 @@ async def rekey_pseudonyms(pseudonym_key: bytes | None) -> int:
                 )
                 changed += 1
         posts = await conn.execute_query_dict("SELECT id, mine_tag, posted_on FROM cip_peer_post")
-        if posts and pseudonym_key is None:
-            raise RuntimeError("re-keying pseudonyms needs CIP_PSEUDONYM_KEY")
-        support = pseudonyms.capability_key(pseudonym_key or b"", pseudonyms.SUPPORT)
+        support = pseudonyms.capability_key(pseudonym_key, pseudonyms.SUPPORT)
         for post in posts:
             week = week_start(_day(post["posted_on"]))
             tag = post["mine_tag"]
