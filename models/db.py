@@ -101,6 +101,11 @@ def dialect(connection_name: str = "default") -> str:
     return str(connections.get(connection_name).capabilities.dialect)
 
 
+async def truncate_written() -> int:
+    """Truncate the WAL of SQLite connections that only wrote (counts, statuses) since."""
+    return await sqlite_engine.truncate_written()
+
+
 async def scrub_pending() -> tuple[int, float]:
     """Finish the scrubs a concurrent reader held up (SQLite); how many remain, oldest age."""
     return await sqlite_engine.scrub_pending()

@@ -62,6 +62,10 @@ SUFFIXES = ("", "-wal", "-shm", "-journal")
 # number, swept on every new window.
 _DESTRUCTIVE = re.compile(r"^\s*(?:DELETE|DROP|REPLACE|INSERT\s+OR\s+REPLACE)\b", re.IGNORECASE)
 _EXCLUDED = ("cip_rate_counter",)
+# Any write: the WAL of writes that destroy nothing (a count, a status) is truncated by the
+# background scrubber within ``truncate_written``'s period, so it holds no history for long.
+_WRITE = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE|DROP|CREATE|ALTER)\b", re.IGNORECASE)
+_clients: weakref.WeakSet[ImmediateSqliteClient] = weakref.WeakSet()
 
 # Clients whose last checkpoint answered busy: the background scrubber retries them.
 _pending: weakref.WeakSet[ImmediateSqliteClient] = weakref.WeakSet()
@@ -115,6 +119,8 @@ class ImmediateSqliteClient(SqliteClient):
         kwargs.setdefault("temp_store", "MEMORY")
         super().__init__(file_path, **kwargs)
         self.dirty = False  # a destructive statement committed since the last checkpoint
+        self.written = False  # any write since the WAL was last truncated
+        _clients.add(self)
 
     async def create_connection(self, with_db: bool) -> None:
         if not self._connection:
@@ -127,6 +133,8 @@ class ImmediateSqliteClient(SqliteClient):
 
     # ---------------------------------------------------------------- autocommit statements
     async def _after(self, query: str) -> None:
+        if _WRITE.search(query):
+            self.written = True
         if destructive(query):
             self.dirty = True
             await self.scrub()
@@ -187,7 +195,7 @@ class ImmediateSqliteClient(SqliteClient):
         delay = 0.005
         while True:
             if await self._checkpoint():
-                self.dirty = False
+                self.dirty = self.written = False
                 _pending.discard(self)
                 _pending_since.pop(self, None)
                 return True
@@ -218,10 +226,13 @@ class ImmediateTransactionWrapper(SqliteTransactionWrapper):
         return NestedTransactionContext(ImmediateTransactionWrapper(self))
 
     def _mark(self, query: str) -> None:
+        root = _root(self)
+        if root is None:
+            return
+        if _WRITE.search(query):
+            root.written = True
         if destructive(query):
-            root = _root(self)
-            if root is not None:
-                root.dirty = True
+            root.dirty = True
 
     async def begin(self) -> None:
         try:
@@ -265,6 +276,19 @@ class ScrubbingTransactionContext(SqliteTransactionContext):
             root = _root(self.connection)
             if root is not None and root.dirty:
                 await root.scrub()
+
+
+async def truncate_written() -> int:
+    """One checkpoint attempt for every open connection that wrote since its WAL was last
+    truncated (writes that destroyed nothing); how many are still waiting for a reader."""
+    waiting = 0
+    for client in list(_clients):
+        if client.written and client._connection is not None:
+            if await client._checkpoint():
+                client.written = False
+            else:
+                waiting += 1
+    return waiting
 
 
 async def scrub_pending() -> tuple[int, float]:

@@ -4,7 +4,9 @@ Scrubber: a destructive transaction on SQLite returns once its WAL checkpoint su
 after a bounded wait when a concurrent reader (another worker, a backup) holds a snapshot
 (models/sqlite_engine.py). This task finishes those checkpoints as soon as the reader is
 gone, and logs, with no id or path, while one stays unfinished for longer than
-``SCRUB_WARN_SECONDS``.
+``SCRUB_WARN_SECONDS``. Every ``TRUNCATE_EVERY_SECONDS`` it also truncates the WAL of
+connections that only wrote (a count, a status), so the WAL never keeps a history of those
+writes for longer than that.
 
 Purge: expired updates, rota slots, invites, transfer codes, asks and peer posts are deleted
 here (resolvers/expiry.py) once at start and every ``PURGE_EVERY_SECONDS``; no request does
@@ -23,17 +25,26 @@ from models import db
 from models.clock import Clock
 
 SCRUB_EVERY_SECONDS = 0.5
+TRUNCATE_EVERY_SECONDS = 60.0  # the WAL of writes that destroyed nothing
 SCRUB_WARN_SECONDS = 10.0
 PURGE_EVERY_SECONDS = 3600.0
 
 log = logging.getLogger("cip.maintenance")
 
 
-async def scrub_forever(every: float = SCRUB_EVERY_SECONDS) -> None:
+async def scrub_forever(
+    every: float = SCRUB_EVERY_SECONDS, truncate_every: float | None = None
+) -> None:
     warned = False
+    period = TRUNCATE_EVERY_SECONDS if truncate_every is None else truncate_every
+    last_truncate = asyncio.get_running_loop().time()
     while True:
         await asyncio.sleep(every)
         try:
+            now = asyncio.get_running_loop().time()
+            if now - last_truncate >= period:
+                last_truncate = now
+                await db.truncate_written()
             pending, oldest = await db.scrub_pending()
         except Exception:  # a closed or failing connection: try again next round
             log.warning("scrub attempt failed", exc_info=True)

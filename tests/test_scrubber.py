@@ -81,3 +81,35 @@ def test_a_blocked_scrub_is_finished_by_the_scrubber_and_logged_without_ids(
     assert any("still blocked by a reader" in m for m in messages)
     assert any("has completed" in m for m in messages)
     assert not [m for m in messages if str(tmp_path) in m or "care.sqlite3" in m]
+
+
+def test_writes_that_destroy_nothing_leave_no_history_in_the_wal_for_long(
+    tmp_path: Path,
+) -> None:
+    """An update of a live row (a count, a status) is not scrubbed at once, but the scrubber
+    truncates the WAL of every connection that wrote within its period: the earlier version
+    of the row is then in no file."""
+    path = tmp_path / "counts.sqlite3"
+    before, after = uuid.uuid4().hex.encode() * 2, uuid.uuid4().hex.encode() * 2
+
+    def held() -> bytes:
+        return subprocess.run(
+            ["cat", *[str(p) for p in tmp_path.iterdir()]], check=True, capture_output=True
+        ).stdout
+
+    async def scenario() -> tuple[bool, bool]:
+        client = ImmediateSqliteClient(str(path), connection_name="truncate-test")
+        await client.create_connection(with_db=True)
+        await client.execute_script("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)")
+        await client.execute_query("INSERT INTO t VALUES (1, ?)", [before])
+        await client.execute_query("UPDATE t SET v = ? WHERE id = 1", [after])
+        kept = before in held()  # not a destructive transaction: the old version is logged
+        scrubber = asyncio.create_task(maintenance.scrub_forever(every=0.05, truncate_every=0.1))
+        await asyncio.sleep(0.4)
+        scrubber.cancel()
+        gone = before not in held() and after in held()
+        await client.close()
+        return kept, gone
+
+    kept, gone = asyncio.run(scenario())
+    assert kept and gone
