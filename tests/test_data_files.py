@@ -269,3 +269,21 @@ def test_migrate_rekeys_pseudonyms_per_capability_in_place(tmp_path: Path) -> No
         for table, column, capability, who in columns:
             held = {r[0] for r in conn.execute(f"SELECT {column} FROM {table}")}
             assert held == {for_capability(key, capability, "cip-dev", who)}, table
+
+
+def test_serve_refuses_an_empty_keystore_beside_sealed_care_data(tmp_path: Path) -> None:
+    """The keystore now defaults to a file in CIP_DATA_DIR: a care database named on its own
+    with a data dir whose keystore is empty would serve every sealed field as an error. It
+    refuses to start instead, naming what to set."""
+    data = tmp_path / "data"
+    env = _env(data)
+    with serving(env) as base:
+        _form(base, _token("ama"), "Holding Efua")
+    elsewhere = {
+        **env,
+        "CIP_DATA_DIR": str(tmp_path / "other"),
+        "CIP_DATABASE_URL": f"sqlite://{data}/cip.sqlite3",
+    }
+    refused = run_cip("serve", "--port", "1", env=elsewhere)
+    assert refused.returncode == 2
+    assert "the keystore holds no key but the care database holds sealed data" in refused.stderr
