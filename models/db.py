@@ -132,6 +132,7 @@ async def pending_migrations(config: dict[str, Any]) -> list[str]:
     finally:
         await Tortoise.close_connections()
 
+
 async def vacuum_keystore() -> bool:
     """PostgreSQL: VACUUM the key table, so the dead tuples of shredded wrapped keys are
     reclaimed (their space marked free for reuse; they stay in WAL archives and backups,

@@ -115,7 +115,7 @@ def test_no_row_ties_a_post_to_its_author_or_to_another_post(
 ) -> None:
     """Two posts of one coordinator: their rows share no value (each tag is the post's own),
     neither holds any of the author's pseudonyms, yet the author sees both as theirs."""
-    alice = coordinator(server, sub + "-a")
+    alice = coordinator_token(server, sub + "-a", "elm")
     ids = [
         server.gql(POST, {"b": f"note {i}"}, token=alice).data["postToPeerChannel"]["id"]
         for i in range(2)

@@ -17,8 +17,7 @@ import pytest
 
 from auth.devtokens import mint_dev_token
 from subgraph.settings import decode_key, new_key
-from tests.served import serving
-from tests.test_cli import clean_env, run_cip
+from tests.support import clean_env, run_cip, serving
 
 FORM = """mutation($i: FormCircleInput!) { formCircle(input: $i) { id } }"""
 READ = """query($c: ID!) { circle(id: $c) { focus } }"""

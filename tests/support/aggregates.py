@@ -13,10 +13,10 @@ from auth.viewer import AGGREGATE_READ, COORDINATOR
 from models import aggregate_store
 from models.aggregate_store import Count
 from models.cells import CellState, cell_sum
+from models.pseudonym import COUNTS
 from resolvers.aggregates import releases
 from resolvers.aggregates.perturbation import noise_key, publish
 from resolvers.aggregates.published import LoadCells, PublishedLoad, publish_load
-from models.pseudonym import COUNTS
 from tests.support.people import subject_of
 from tests.support.servers import LiveServer
 
