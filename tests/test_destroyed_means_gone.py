@@ -129,12 +129,25 @@ def copy_folder(data_dir: Path, into: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(into.iterdir()) if p.is_file()}
 
 
+def _page_size(data: bytes) -> int:
+    """A database file's page size, from its header (1 means 65536)."""
+    if len(data) < 100:
+        return 0
+    size = int.from_bytes(data[16:18], "big")
+    return 65536 if size == 1 else size
+
+
 def remnants(files: dict[str, bytes], values: list[bytes]) -> list[str]:
     found: list[str] = []
     for name, data in files.items():
+        page_size = _page_size(data) if name.endswith(".sqlite3") else 0
         for value in values:
-            if value in data:
-                found.append(f"{name} holds {value[:12]!r}")
+            at = data.find(value)
+            if at >= 0:
+                where = (
+                    f" (page {at // page_size + 1}, offset {at % page_size})" if page_size else ""
+                )
+                found.append(f"{name} holds {value[:12]!r}{where}")
         if name.endswith("-wal"):
             wal = read_wal(data)
             for value in values:
