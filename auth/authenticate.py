@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from auth.tokens import TokenVerifier, bearer_token
 from auth.viewer import ANONYMOUS, Viewer
-from models.pseudonym import pseudonym
+from models.pseudonym import capability_pseudonyms, pseudonym
 
 
 class Authenticator:
@@ -18,8 +18,10 @@ class Authenticator:
         if token is None:
             return ANONYMOUS
         claims = await self._verifier.verify(token)
+        base = pseudonym(self._key, claims.issuer, claims.subject)
         return Viewer(
-            subject=pseudonym(self._key, claims.issuer, claims.subject),
+            subject=base,
             scopes=claims.scopes,
             neighborhoods=claims.neighborhoods,
+            pseudonyms=capability_pseudonyms(self._key, base),
         )

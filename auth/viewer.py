@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -17,9 +18,18 @@ NOT_THIS_NEIGHBORHOOD = (
 
 @dataclass(frozen=True)
 class Viewer:
-    subject: str | None = None  # the pseudonym; never the raw `sub`
+    subject: str | None = None  # the base pseudonym; never the raw `sub`, never stored
     scopes: frozenset[str] = field(default_factory=frozenset)
     neighborhoods: frozenset[str] = field(default_factory=frozenset)
+    # The pseudonym each capability stores (models/pseudonym.py), made by the Authenticator.
+    pseudonyms: Mapping[str, str] = field(default_factory=dict, compare=False)
+
+    def as_(self, capability: str) -> str | None:
+        """The caller's pseudonym in one capability's rows; None for nobody. A Viewer made
+        without capability pseudonyms (unit tests) uses its subject in every capability."""
+        if self.subject is None:
+            return None
+        return self.pseudonyms.get(capability, self.subject)
 
     @property
     def authenticated(self) -> bool:

@@ -19,9 +19,9 @@ from typing import Any
 
 from auth.viewer import Viewer
 from bench import names
-from bench.raw import PostgresStore, Raw, SqliteStore, Store
+from bench.raw import Raw, Store, store_for
 from models.clock import Clock
-from models.pseudonym import pseudonym
+from models.pseudonym import CIRCLES, capability_pseudonyms, pseudonym
 from models.sealing import Sealer
 from resolvers.request import CareContext
 from schema.build import build_schema
@@ -55,23 +55,21 @@ async def measure_cpu(settings: Settings, per_round: int = 20) -> dict[str, floa
     from bench.run import CIRCLE, MY_CIRCLES
 
     me = pseudonym(settings.pseudonym_key, settings.jwt_issuer, names.ISSUER_SUB_PROBE)
+    mine_in_circles = capability_pseudonyms(settings.pseudonym_key, me)[CIRCLES]
     clock = Clock(settings.today)
     policy = policy_from(settings)
     schema = build_schema(dev=settings.is_dev, executor=settings.executor)
     async with database(settings):
-        url = settings.database_url
-        store: Store = (
-            SqliteStore(url[len("sqlite://") :].split("?")[0])
-            if url.startswith("sqlite://")
-            else PostgresStore("postgresql://" + url.split("://", 1)[1])
-        )
+        store: Store = store_for(settings)
         await store.open()
         raw = Raw(settings, store)
         try:
 
             async def cip(query: str, variables: dict[str, Any]) -> str:
                 context = CareContext(
-                    viewer=Viewer(subject=me),
+                    viewer=Viewer(
+                        subject=me, pseudonyms=capability_pseudonyms(settings.pseudonym_key, me)
+                    ),
                     sealer=Sealer(settings.master_key, clock),
                     clock=clock,
                     policy=policy,
@@ -96,10 +94,12 @@ async def measure_cpu(settings: Settings, per_round: int = 20) -> dict[str, floa
             one = {"id": mine[0]["id"]}
 
             async def raw_mine() -> str:
-                return json.dumps({"data": {"myCircles": await raw.circles(me, None)}})
+                return json.dumps({"data": {"myCircles": await raw.circles(mine_in_circles, None)}})
 
             async def raw_one() -> str:
-                return json.dumps({"data": {"circle": (await raw.circles(me, one["id"]))[0]}})
+                return json.dumps(
+                    {"data": {"circle": (await raw.circles(mine_in_circles, one["id"]))[0]}}
+                )
 
             for name, ours, limit in (
                 ("myCircles", await cip(MY_CIRCLES, {}), await raw_mine()),

@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 from models import statements
 from models.clock import Clock
-from models.pseudonym import pseudonym
+from models.pseudonym import CIRCLES, for_capability
 from models.sealing import KEYS, decrypt, owner_of, row_aad, unwrap_key
 from resolvers.circles import statements as circle_sql
 from subgraph.settings import Settings, load_settings
@@ -66,8 +66,9 @@ class SqliteStore(Store):
 
     dialect = "sqlite"
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, keystore: str | None = None) -> None:
         self.path = path
+        self.keystore = keystore  # the keystore file, attached so KEYS finds cip_data_key
         self.conn: sqlite3.Connection | None = None
 
     async def open(self) -> None:
@@ -75,6 +76,8 @@ class SqliteStore(Store):
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA secure_delete=ON")
+        if self.keystore is not None:
+            self.conn.execute("ATTACH DATABASE ? AS keystore", (self.keystore,))
 
     async def close(self) -> None:
         if self.conn is not None:
@@ -135,7 +138,7 @@ class Raw:
             issuer=self.settings.jwt_issuer,
             options={"require": ["exp", "iat", "sub"]},
         )
-        return pseudonym(self.settings.pseudonym_key, claims["iss"], claims["sub"])
+        return for_capability(self.settings.pseudonym_key, CIRCLES, claims["iss"], claims["sub"])
 
     async def circles(self, me: str, circle_id: str | None) -> list[Row]:
         if circle_id is None:
@@ -234,15 +237,19 @@ def _author(by_id: dict[str, Row], author_id: Any) -> Row | None:
     return None if member is None else {"id": member["id"], "displayName": member["displayName"]}
 
 
+def store_for(settings: Settings) -> Store:
+    """The raw driver on CIP's database (on SQLite with the keystore file attached)."""
+    url, keys = settings.database_url, settings.keystore_url
+    if url.startswith("sqlite://"):
+        keystore = keys[len("sqlite://") :].split("?")[0] if keys and keys != url else None
+        return SqliteStore(url[len("sqlite://") :].split("?")[0], keystore)
+    return PostgresStore("postgresql://" + url.split("://", 1)[1])
+
+
 def app_factory() -> Starlette:
     settings = load_settings()
-    url = settings.database_url
-    store: Store
-    if url.startswith("sqlite://"):
-        store = SqliteStore(url[len("sqlite://") :].split("?")[0])
-    else:
-        store = PostgresStore("postgresql://" + url.split("://", 1)[1])
-    raw = Raw(settings, store)
+    raw = Raw(settings, store_for(settings))
+    store = raw.store
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:

@@ -29,7 +29,7 @@ from models.circles import Circle, CircleInvite, CircleMember, CircleUpdate
 from models.clock import Clock, week_start
 from models.holds import CareHold, SupportAsk
 from models.keystore import DataKey
-from models.pseudonym import code_hash, pseudonym
+from models.pseudonym import ASKS_HOLDS, CIRCLES, COUNTS, REPAIR, code_hash, for_capability
 from models.repair import RepairEntry, RepairParty, RepairThread
 from models.sealing import Sealer, owner_of, row_aad, wrap_key
 from resolvers.aggregates.events import Metric
@@ -94,8 +94,10 @@ class Generator:
         self.counts = SeedCounts()
         self.pending: dict[type[Model], list[Model]] = {}
 
-    def pseudonym(self, sub: str) -> str:
-        return pseudonym(self.settings.pseudonym_key, self.settings.jwt_issuer, sub)
+    def pseudonym(self, sub: str, capability: str = CIRCLES) -> str:
+        """What ``capability``'s rows store of ``sub`` (models/pseudonym.py)."""
+        key, issuer = self.settings.pseudonym_key, self.settings.jwt_issuer
+        return for_capability(key, capability, issuer, sub)
 
     def text(self, words: int) -> str:
         return " ".join(self.rng.choice(WORDS) for _ in range(words))
@@ -252,7 +254,7 @@ class Generator:
                         neighborhood=name,
                         status="OPEN",
                         opened_on=self.today - dt.timedelta(days=self.rng.randint(0, 20)),
-                        holder=self.pseudonym(names.coordinator_sub(nbh, h)),
+                        holder=self.pseudonym(names.coordinator_sub(nbh, h), ASKS_HOLDS),
                         sealed_note=os.urandom(64),
                     )
                 )
@@ -262,7 +264,7 @@ class Generator:
                     SupportAsk(
                         id=aid,
                         neighborhood=name,
-                        asker=self.pseudonym(names.member_sub(nbh, -1, a)),
+                        asker=self.pseudonym(names.member_sub(nbh, -1, a), ASKS_HOLDS),
                         note_sealed=await self.seal(
                             owner_of("ask", aid), "cip_support_ask", aid, "note", self.text(12)
                         ),
@@ -289,7 +291,7 @@ class Generator:
                         RepairParty(
                             id=pid,
                             thread_id=tid,
-                            member=self.pseudonym(who),
+                            member=self.pseudonym(who, REPAIR),
                             role=role,
                             name_sealed=await self.seal(
                                 owner, "cip_repair_party", pid, "name", f"Party {k}"
@@ -337,7 +339,7 @@ class Generator:
                 cells[cell] = cells.get(cell, 0) + value
             for week in range(1, 53):
                 for k in range(plan.coordinators_per_neighborhood):
-                    who = self.pseudonym(names.coordinator_sub(nbh, k))
+                    who = self.pseudonym(names.coordinator_sub(nbh, k), COUNTS)
                     actions.append(
                         (name, monday - dt.timedelta(days=7 * week), who, self.rng.randint(1, 30))
                     )

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -39,6 +40,11 @@ async def check_master_key(master: bytes, today: dt.date) -> bool:
         other = await DataKey.all().order_by("owner").first()
         if other is not None:
             _must_open(master, other.owner, bytes(other.wrapped))
+        elif await _care_is_sealed():
+            raise MasterKeyError(
+                "the keystore holds no key but the care database holds sealed data; point "
+                "CIP_KEYSTORE_URL (or CIP_DATA_DIR) at the keystore it was sealed with"
+            )
         try:
             await DataKey.create(
                 owner=KEY_CHECK_OWNER,
@@ -49,6 +55,19 @@ async def check_master_key(master: bytes, today: dt.date) -> bool:
         except IntegrityError:  # another instance starting at the same moment made it
             row = await DataKey.get(owner=KEY_CHECK_OWNER)
     _must_open(master, KEY_CHECK_OWNER, bytes(row.wrapped))
+    return False
+
+
+SEALED_TABLES = ("cip_circle", "cip_repair_thread", "cip_support_ask", "cip_peer_post")
+
+
+async def _care_is_sealed() -> bool:
+    """True when the care database holds a row whose text needs a data key (a keystore that
+    is empty while this is true is the wrong keystore, not a first start)."""
+    care = connections.get("default")
+    for table in SEALED_TABLES:
+        if await care.execute_query_dict(f"SELECT 1 FROM {table} LIMIT 1"):
+            return True
     return False
 
 

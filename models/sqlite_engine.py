@@ -1,21 +1,45 @@
-"""SQLite for several processes on one file: write transactions begin with BEGIN IMMEDIATE.
+"""CIP's SQLite engine: write transactions begin IMMEDIATE, and destroyed means gone.
 
-Tortoise begins transactions with a deferred ``BEGIN``. In WAL mode a deferred transaction
-that has read and then writes, after another process committed meanwhile, cannot wait for
-the write lock: SQLite answers "database is locked" at once (SQLITE_BUSY_SNAPSHOT), and
-``cip serve --workers 2`` on SQLite refused part of its concurrent writes. ``BEGIN
-IMMEDIATE`` takes the write lock first, waiting for it up to the connection's busy timeout
-(five seconds, sqlite3's default), so concurrent write transactions queue instead of failing. Reads
-outside transactions are unchanged (WAL readers never wait for writers).
+Several processes on one file. Tortoise begins transactions with a deferred ``BEGIN``. In
+WAL mode a deferred transaction that has read and then writes, after another process
+committed meanwhile, cannot wait for the write lock: SQLite answers "database is locked" at
+once (SQLITE_BUSY_SNAPSHOT), and ``cip serve --workers 2`` on SQLite refused part of its
+concurrent writes. ``BEGIN IMMEDIATE`` takes the write lock first, waiting for it up to the
+connection's busy timeout (five seconds, sqlite3's default), so concurrent write transactions
+queue instead of failing. Reads outside transactions are unchanged (WAL readers never wait
+for writers).
+
+Destroyed means gone. Every connection runs with ``secure_delete=ON``: deleted cells,
+freed pages and overflow pages are overwritten with zeros. That is not enough in WAL mode:
+the ``-wal`` file keeps every earlier version of every page it logged (and, since it is
+reused from its start after a checkpoint, stale frames past its current end) until it is
+truncated. So after every destructive transaction (one that ran a DELETE or a DROP) has
+committed, the engine itself runs ``PRAGMA wal_checkpoint(TRUNCATE)`` and checks
+its result: ``busy`` means a reader (another worker, a backup) holds a snapshot that still
+needs the old frames. It retries, without blocking the connection, for a bounded time
+(``WAIT_SECONDS``); after that the client is left pending and ``scrub_pending`` (the
+background scrubber of ``cip serve``, subgraph/maintenance.py) finishes the job once the
+reader is gone. One mechanism for every destructive transaction: no use case calls it.
+
+Files are private: the database file is created 0600 (its -wal and -shm inherit its mode)
+and an existing set of files is brought to 0600 when a connection opens.
 
 Used as the Tortoise engine for every ``sqlite://`` URL (``models.db.tortoise_config``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import re
 import sqlite3
+import time
+import weakref
+from collections.abc import Sequence
 from typing import Any
 
+from tortoise.backends.base.client import NestedTransactionContext, TransactionContext
 from tortoise.backends.sqlite.client import (
     SqliteClient,
     SqliteTransactionContext,
@@ -25,20 +49,113 @@ from tortoise.backends.sqlite.client import (
 from tortoise.exceptions import TransactionManagementError
 
 BEGIN = "BEGIN IMMEDIATE"
+BUSY_TIMEOUT_MS = 5000  # sqlite3's default, restored after each checkpoint attempt
+WAIT_SECONDS = 1.0  # how long a destructive statement waits for its checkpoint in-request
+FILE_MODE = 0o600
+SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+# What destroys stored content: every destructive use case deletes a row (a close, a leave,
+# a purge, a spent code, a shredded key), so a transaction that deletes is scrubbed whole,
+# with whatever it also updated (a transferred hold's previous holder, a leaver's authorship).
+# Transactions that only update live rows (a status, a rhythm, a count) are not: a checkpoint
+# costs two fsyncs (docs/security.md). Rate-limit counters are excluded: a keyed hash and a
+# number, swept on every new window.
+_DESTRUCTIVE = re.compile(r"^\s*(?:DELETE|DROP|REPLACE|INSERT\s+OR\s+REPLACE)\b", re.IGNORECASE)
+_EXCLUDED = ("cip_rate_counter",)
+# Any write: the WAL of writes that destroy nothing (a count, a status) is truncated by the
+# background scrubber within ``truncate_written``'s period, so it holds no history for long.
+_WRITE = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE|DROP|CREATE|ALTER)\b", re.IGNORECASE)
+_clients: weakref.WeakSet[ImmediateSqliteClient] = weakref.WeakSet()
+
+# Clients whose last checkpoint answered busy: the background scrubber retries them.
+_pending: weakref.WeakSet[ImmediateSqliteClient] = weakref.WeakSet()
+_pending_since: weakref.WeakKeyDictionary[ImmediateSqliteClient, float] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-class ImmediateTransactionWrapper(SqliteTransactionWrapper):
-    async def begin(self) -> None:
-        try:
-            await self._connection.commit()
-            await self._connection.execute(BEGIN)
-        except sqlite3.OperationalError as exc:
-            raise TransactionManagementError(exc) from exc
+def destructive(query: str) -> bool:
+    """True for a statement whose commit leaves earlier versions of rows in the WAL."""
+    if any(table in query for table in _EXCLUDED):
+        return False
+    return _DESTRUCTIVE.search(query) is not None
+
+
+def files_of(path: str) -> list[str]:
+    """The database file and the companions SQLite may make beside it."""
+    return [f"{path}{suffix}" for suffix in SUFFIXES]
+
+
+def _on_disk(path: str) -> bool:
+    return bool(path) and path != ":memory:" and not path.startswith("file:")
+
+
+def make_private(path: str) -> None:
+    """Mode 0600 for the database file and every companion that exists."""
+    if not _on_disk(path):
+        return
+    for name in files_of(path):
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(name).st_mode & 0o777 != FILE_MODE:
+                os.chmod(name, FILE_MODE)
+
+
+def _create_private(path: str) -> None:
+    """Create a missing database file as 0600 before SQLite does (its 0644 less the umask);
+    SQLite gives the -wal and -shm files it makes later the database file's mode."""
+    if not _on_disk(path) or os.path.exists(path):
+        return
+    # No SQLite connection of this process has the file open yet (it does not exist), so
+    # opening and closing a descriptor here cannot drop any lock SQLite holds on it.
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE))
 
 
 class ImmediateSqliteClient(SqliteClient):
+    def __init__(self, file_path: str, **kwargs: Any) -> None:
+        kwargs.setdefault("secure_delete", "ON")
+        # Sorts and temporary indices stay in memory: no temporary file outside the data
+        # folder ever holds a copy of care rows.
+        kwargs.setdefault("temp_store", "MEMORY")
+        super().__init__(file_path, **kwargs)
+        self.dirty = False  # a destructive statement committed since the last checkpoint
+        self.written = False  # any write since the WAL was last truncated
+        _clients.add(self)
+
+    async def create_connection(self, with_db: bool) -> None:
+        if not self._connection:
+            _create_private(self.filename)
+        await super().create_connection(with_db)
+        make_private(self.filename)
+
     def _in_transaction(self) -> SqliteTransactionContext:
-        return SqliteTransactionContext(ImmediateTransactionWrapper(self), self._lock)
+        return ScrubbingTransactionContext(ImmediateTransactionWrapper(self), self._lock)
+
+    # ---------------------------------------------------------------- autocommit statements
+    async def _after(self, query: str) -> None:
+        if _WRITE.search(query):
+            self.written = True
+        if destructive(query):
+            self.dirty = True
+            await self.scrub()
+
+    async def execute_query(
+        self, query: str, values: list[Any] | None = None
+    ) -> tuple[int, Sequence[dict[str, Any]]]:
+        result: tuple[int, Sequence[dict[str, Any]]] = await super().execute_query(query, values)
+        await self._after(query)
+        return result
+
+    async def execute_query_dict(
+        self, query: str, values: list[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = await super().execute_query_dict(query, values)
+        await self._after(query)
+        return result
+
+    async def execute_script(self, query: str) -> None:
+        await super().execute_script(query)
+        await self._after(query)
 
     @translate_exceptions
     async def execute_many(self, query: str, values: list[list[Any]]) -> None:
@@ -52,6 +169,135 @@ class ImmediateSqliteClient(SqliteClient):
                 raise
             else:
                 await connection.commit()
+        await self._after(query)
+
+    # ---------------------------------------------------------------- the scrub
+    async def _checkpoint(self) -> bool:
+        """One attempt, never waiting inside SQLite: True when the WAL is empty."""
+        if self._connection is None:
+            return True
+        async with self.acquire_connection() as connection:
+            await connection.execute("PRAGMA busy_timeout=0")
+            try:
+                cursor = await connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                row = await cursor.fetchone()
+                await cursor.close()
+            except sqlite3.OperationalError:  # locked by a writer of this very connection
+                row = (1,)
+            finally:
+                await connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return row is None or int(row[0]) == 0
+
+    async def scrub(self, wait: float | None = None) -> bool:
+        """Checkpoint and truncate the WAL, retrying up to ``wait`` seconds (default
+        ``WAIT_SECONDS``); False leaves the client pending for the background scrubber."""
+        deadline = time.monotonic() + (WAIT_SECONDS if wait is None else wait)
+        delay = 0.005
+        while True:
+            if await self._checkpoint():
+                self.dirty = self.written = False
+                _pending.discard(self)
+                _pending_since.pop(self, None)
+                return True
+            if time.monotonic() + delay > deadline:
+                _pending.add(self)
+                _pending_since.setdefault(self, time.monotonic())
+                return False
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+    async def close(self) -> None:
+        if self._connection is not None and self.dirty:
+            await self._checkpoint()
+        _pending.discard(self)
+        await super().close()
+
+
+def _root(client: Any) -> ImmediateSqliteClient | None:
+    while isinstance(client, SqliteTransactionWrapper):
+        client = client._parent
+    return client if isinstance(client, ImmediateSqliteClient) else None
+
+
+class ImmediateTransactionWrapper(SqliteTransactionWrapper):
+    """Begins IMMEDIATE; marks its root client dirty when it runs a destructive statement."""
+
+    def _in_transaction(self) -> TransactionContext:
+        return NestedTransactionContext(ImmediateTransactionWrapper(self))
+
+    def _mark(self, query: str) -> None:
+        root = _root(self)
+        if root is None:
+            return
+        if _WRITE.search(query):
+            root.written = True
+        if destructive(query):
+            root.dirty = True
+
+    async def begin(self) -> None:
+        try:
+            await self._connection.commit()
+            await self._connection.execute(BEGIN)
+        except sqlite3.OperationalError as exc:
+            raise TransactionManagementError(exc) from exc
+
+    async def execute_query(
+        self, query: str, values: list[Any] | None = None
+    ) -> tuple[int, Sequence[dict[str, Any]]]:
+        self._mark(query)
+        result: tuple[int, Sequence[dict[str, Any]]] = await super().execute_query(query, values)
+        return result
+
+    async def execute_query_dict(
+        self, query: str, values: list[Any] | None = None
+    ) -> list[dict[str, Any]]:
+        self._mark(query)
+        result: list[dict[str, Any]] = await super().execute_query_dict(query, values)
+        return result
+
+    async def execute_script(self, query: str) -> None:
+        self._mark(query)
+        await super().execute_script(query)
+
+    async def execute_many(self, query: str, values: list[list[Any]]) -> None:
+        self._mark(query)
+        await super().execute_many(query, values)
+
+
+class ScrubbingTransactionContext(SqliteTransactionContext):
+    """After the outermost transaction ends (and its lock is released), scrub if it
+    destroyed anything: the caller's ``async with`` returns only once the WAL is clean, or
+    once the bounded wait has handed the job to the background scrubber."""
+
+    async def __aexit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
+        try:
+            await super().__aexit__(exc_type, exc_val, exc_tb)
+        finally:
+            root = _root(self.connection)
+            if root is not None and root.dirty:
+                await root.scrub()
+
+
+async def truncate_written() -> int:
+    """One checkpoint attempt for every open connection that wrote since its WAL was last
+    truncated (writes that destroyed nothing); how many are still waiting for a reader."""
+    waiting = 0
+    for client in list(_clients):
+        if client.written and client._connection is not None:
+            if await client._checkpoint():
+                client.written = False
+            else:
+                waiting += 1
+    return waiting
+
+
+async def scrub_pending() -> tuple[int, float]:
+    """One attempt for every client left pending; how many remain and the oldest's age."""
+    for client in list(_pending):
+        await client.scrub(wait=0)
+    now = time.monotonic()
+    ages = [now - since for c, since in list(_pending_since.items()) if c in _pending]
+    return len(_pending), max(ages, default=0.0)
 
 
 client_class = ImmediateSqliteClient

@@ -20,6 +20,7 @@ import strawberry
 
 from models.circles import CircleMember
 from models.errors import Forbidden, LocalCommonsUnavailable, NotFound
+from models.pseudonym import CIRCLES
 from resolvers import input_rules
 from resolvers.enums import CareEnum
 from resolvers.request import CareContext
@@ -142,7 +143,7 @@ async def request_local_commons_help(
     ``membership`` is the caller's own, already looked up with the circle's authorisation
     (id AND membership); nothing of it is sent. Only what the member typed leaves CIP.
     """
-    if membership.member != ctx.viewer.subject:
+    if membership.member != ctx.viewer.as_(CIRCLES):
         raise NotFound()
     variables = help_request_variables(request)
     created = await call_local_commons(

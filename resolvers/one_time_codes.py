@@ -81,7 +81,11 @@ async def redeem(
     cannot use costs what an unknown one does.
     """
     hashed = hash_of(raw_code)
-    await table.filter(expires_on__lte=today).delete()  # spent by time: forget them
+    if hashed is not None:
+        # This code, if found past its day, is spent by time: forget it. Only this one: the
+        # others are deleted by the expiry purge (resolvers/expiry.py); no request does
+        # global work. The same one statement whether the code exists or not.
+        await table.filter(code_hash=hashed, expires_on__lte=today).delete()
     async with in_transaction("default"):
         row = None
         if hashed is not None:

@@ -40,10 +40,12 @@ class CareContext:
     loaders: dict[str, Any] = field(default_factory=dict)
 
 
-def subject(viewer: Viewer) -> str:
-    if viewer.subject is None:  # the field guard refuses this first; kept as a second wall
+def subject(viewer: Viewer, capability: str) -> str:
+    """The caller's pseudonym in one capability's rows (models/pseudonym.py)."""
+    found = viewer.as_(capability)
+    if found is None:  # the field guard refuses this first; kept as a second wall
         raise Unauthenticated()
-    return viewer.subject
+    return found
 
 
 def require_coordinator(viewer: Viewer, neighborhood: str | None = None) -> None:

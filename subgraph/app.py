@@ -37,6 +37,7 @@ from models.errors import Unauthenticated
 from models.sealing import Sealer
 from resolvers.request import CareContext
 from schema.build import build_schema
+from subgraph import maintenance
 from subgraph.gate import Gate, refusal_response
 from subgraph.gateway_secret import GATEWAY_SECRET_HEADER, NOT_FROM_THE_GATEWAY, secret_matches
 from subgraph.graphiql import ASSETS_DIR, graphiql_page
@@ -257,7 +258,13 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        async with database(settings):
+        async with (
+            database(settings),
+            maintenance.running(
+                maintenance.scrub_forever,
+                lambda: maintenance.purge_forever(clock, settings.update_ttl_days),
+            ),
+        ):
             listener = await start_metrics_listener(settings, metrics)
             try:
                 yield

@@ -233,6 +233,26 @@ async def _release_all(
     return computed, stored, len(neighborhoods)
 
 
+def cmd_purge(_: argparse.Namespace) -> int:
+    """Delete everything expired (for a cron; `cip serve` also does it in the background)."""
+    from models.clock import Clock
+    from resolvers.expiry import purge_all
+
+    settings = settings_or_exit()
+    today = Clock(settings.today).today()
+
+    def progress(kind: str, count: int) -> None:
+        print(f"cip: purge {kind.replace('_', ' ')}: {count}", flush=True)
+
+    async def purge() -> dict[str, int]:
+        async with database(settings, migrated=True):
+            return await purge_all(today, settings.update_ttl_days, progress)
+
+    done = asyncio.run(purge())
+    print(f"cip: purged {sum(done.values())} expired rows as of {today.isoformat()}")
+    return 0
+
+
 def cmd_keygen(_: argparse.Namespace) -> int:
     print(f"CIP_PSEUDONYM_KEY={new_key()}")
     print(f"CIP_MASTER_KEY={new_key()}")
@@ -380,6 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="compute the week's releases again, replacing the stored ones",
     )
+    add("purge", cmd_purge, "delete expired updates, slots, invites, codes, asks and posts")
     add("keygen", cmd_keygen, "print a fresh CIP_PSEUDONYM_KEY and CIP_MASTER_KEY")
     rotate = add(
         "rotate-master-key",

@@ -17,7 +17,7 @@ from auth.devtokens import mint_dev_token
 from auth.viewer import AGGREGATE_READ, COORDINATOR, Viewer
 from models.circles import Circle
 from models.clock import Clock
-from models.pseudonym import pseudonym
+from models.pseudonym import capability_pseudonyms, pseudonym
 from models.sealing import Sealer
 from resolvers.request import CareContext
 from schema.build import CipSchema, build_schema
@@ -100,10 +100,12 @@ class DemoWorld:
 
     def viewer(self, actor: Actor) -> Viewer:
         key = self._settings.pseudonym_key
+        base = pseudonym(key, self._settings.jwt_issuer, actor.sub)
         return Viewer(
-            subject=pseudonym(key, self._settings.jwt_issuer, actor.sub),
+            subject=base,
             scopes=frozenset(actor.scopes),
             neighborhoods=frozenset(actor.nbh),
+            pseudonyms=capability_pseudonyms(key, base),
         )
 
     async def op(self, actor: Actor, document: str, variables: dict[str, Any]) -> Any:

@@ -53,7 +53,7 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
 
 async def apply_migrations(settings: Settings) -> None:
     """Every pending migration, on connections of its own (closed afterwards)."""
-    await db.migrate(tortoise_config(settings))
+    await db.migrate(tortoise_config(settings), settings.pseudonym_key)
 
 
 def migrate(settings: Settings) -> None:

@@ -36,6 +36,18 @@ class ConfigError(Exception):
 # ---------------------------------------------------------------------------- keys
 
 
+KEYSTORE_FILE = "keys.sqlite3"  # the default keystore on SQLite, in CIP_DATA_DIR
+
+
+def default_keystore(database_url: str, data_dir: Path) -> str | None:
+    """Keys apart from care data by default: on SQLite the keystore is its own file in
+    CIP_DATA_DIR, so the care file and its WAL never hold a wrapped key. On PostgreSQL the
+    default stays the care database (docs/deploy.md: give it a database of its own)."""
+    if database_url.startswith("sqlite://") and ":memory:" not in database_url:
+        return f"sqlite://{data_dir}/{KEYSTORE_FILE}"
+    return None
+
+
 def encode_key(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -422,6 +434,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         values[f.name] = _read(f.metadata["var"], env, dev, data_dir)
         if f.name == "data_dir":
             data_dir = values[f.name]
+    values["keystore_url"] = values["keystore_url"] or default_keystore(
+        values["database_url"], values["data_dir"]
+    )
     settings = Settings(**values)
     _check(settings)
     return settings
@@ -447,8 +462,9 @@ def prepare_data_dir(env: Mapping[str, str] | None = None) -> None:
     dev = _mode(env)
     by_name = {v.name: v for v in declared()}
     data_dir = _read(by_name["CIP_DATA_DIR"], env, dev, None)
-    for name in ("CIP_DATABASE_URL", "CIP_KEYSTORE_URL"):
-        url = _read(by_name[name], env, dev, data_dir)
+    database_url = _read(by_name["CIP_DATABASE_URL"], env, dev, data_dir)
+    keystore_url = _read(by_name["CIP_KEYSTORE_URL"], env, dev, data_dir)
+    for url in (database_url, keystore_url or default_keystore(database_url, data_dir)):
         if url and url.startswith("sqlite://") and ":memory:" not in url:
             Path(url[len("sqlite://") :]).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if dev:

@@ -9,6 +9,7 @@ import pytest
 from resolvers.aggregates.perturbation import noise_key
 from resolvers.aggregates.releases import release
 from resolvers.asks_holds.asks import purge_expired
+from resolvers.expiry import purge_all
 from tests.support import (
     RANDOM_ID,
     LiveServer,
@@ -118,19 +119,24 @@ def test_asks_expire_after_30_days_and_are_purged(
     assert ok(server.gql(open_for, token=server.token(sub)))["mySupportAsks"] == [{"daysOpen": 29}]
     server.clock.set(day + dt.timedelta(days=30))
     assert ok(server.gql(MINE, token=server.token(sub)))["mySupportAsks"] == []
+    # Hidden at once; deleted by the purge (background or `cip purge`), not by the read.
+    assert count_rows(server, "cip_support_ask", f"neighborhood = '{nbh}'") == 1
+    server.run(purge_all(day + dt.timedelta(days=31)))
     assert count_rows(server, "cip_support_ask", f"neighborhood = '{nbh}'") == 0
     assert not has_key(server, f"ask:{made['id']}")
     # The gauge closes in the week of the expiry day (Wednesday 1 April), whenever the purge ran.
     assert metric_weeks(server, nbh, "gauge_asks_open") == [("2026-03-02", 1), ("2026-03-30", -1)]
 
 
-def test_the_coordinators_list_purges_too(
+def test_the_coordinators_list_hides_expired_asks_and_no_read_purges(
     server: LiveServer, nbh: str, sub: str, day: dt.date
 ) -> None:
     ask(server, sub, nbh, "quiet please")
     server.clock.set(day + dt.timedelta(days=45))
     coord = coordinator_token(server, fresh("coord"), nbh)
     assert ok(server.gql(LIST, {"n": nbh}, token=coord))["supportAsks"] == []
+    assert metrics(server, nbh)["gauge_asks_open"] == 1  # no request did global work
+    server.run(purge_all(day + dt.timedelta(days=45)))
     assert metrics(server, nbh).get("gauge_asks_open", 0) == 0
 
 

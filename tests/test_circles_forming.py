@@ -9,6 +9,7 @@ import pytest
 
 from models.clock import week_start
 from models.holds import CareHold
+from models.pseudonym import ASKS_HOLDS
 from resolvers.aggregates.events import Metric
 from tests.support import (
     FORM,
@@ -140,7 +141,10 @@ def make_hold(
 
     async def create() -> str:
         hold = await CareHold.create(
-            neighborhood=nbh, status=status, opened_on=opened, holder=subject_of(server, holder_sub)
+            neighborhood=nbh,
+            status=status,
+            opened_on=opened,
+            holder=subject_of(server, holder_sub, ASKS_HOLDS),
         )
         return str(hold.id)
 

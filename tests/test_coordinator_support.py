@@ -6,8 +6,10 @@ import datetime as dt
 
 import pytest
 
+from models.pseudonym import CAPABILITIES, SUPPORT
+from resolvers.expiry import purge_all
 from resolvers.support.wellbeing import is_due
-from tests.support import LiveServer, coordinator_token
+from tests.support import LiveServer, coordinator_token, subject_of
 
 CHECK = "{ wellbeingCheck { due lastAnsweredOn prompt } }"
 ANSWER = """mutation($s: Boolean!, $p: Boolean!) {
@@ -73,7 +75,7 @@ def test_wanting_a_peer_conversation_posts_an_anonymous_note(
     # Not even the asker sees it as theirs: the note carries no author at all.
     mine = server.gql(CHANNEL, {"n": 100}, token=asker).data["peerChannel"]
     assert all(not p["mine"] for p in mine if p["id"] in {n["id"] for n in notes})
-    rows = server.sql("SELECT author FROM cip_peer_post")
+    rows = server.sql("SELECT mine_tag FROM cip_peer_post")
     assert (None,) in rows
 
 
@@ -85,8 +87,12 @@ def test_posts_are_sealed_marked_mine_and_purged_after_30_days(
         coordinator_token(server, sub + "-b", "oak"),
     )
     body = f"Struggling after the Hassan family's news {sub}"
+    server.clock.set(day + dt.timedelta(days=2))  # a Wednesday
     posted = server.gql(POST, {"b": body}, token=alice).data["postToPeerChannel"]
-    assert posted["mine"] is True and posted["expiresOn"] == "2026-04-01"
+    # The week, not the day: posted as its Monday, and every post of that week expires
+    # together, 30 to 36 days after it was written.
+    assert posted["mine"] is True and posted["postedOn"] == str(day)
+    assert posted["expiresOn"] == "2026-04-07"
     seen_by_bob = {
         p["id"]: p for p in server.gql(CHANNEL, {"n": 100}, token=bob).data["peerChannel"]
     }
@@ -95,12 +101,36 @@ def test_posts_are_sealed_marked_mine_and_purged_after_30_days(
     assert body.encode() not in server.dump()
     assert sub.encode() not in server.dump()
 
-    server.clock.set(day + dt.timedelta(days=31))
+    server.clock.set(day + dt.timedelta(days=37))
     after = server.gql(CHANNEL, {"n": 100}, token=bob).data["peerChannel"]
     assert posted["id"] not in {p["id"] for p in after}
-    assert server.sql(f"SELECT id FROM cip_peer_post WHERE posted_on = '{day}'") == []
+    server.run(purge_all(day + dt.timedelta(days=37)))
+    assert server.sql(f"SELECT id FROM cip_peer_post WHERE id = '{posted['id']}'") == []
     keys = server.sql(f"SELECT owner FROM cip_data_key WHERE owner = 'peer:{posted['id']}'")
     assert keys == []
+
+
+def test_no_row_ties_a_post_to_its_author_or_to_another_post(
+    server: LiveServer, sub: str, day: dt.date
+) -> None:
+    """Two posts of one coordinator: their rows share no value (each tag is the post's own),
+    neither holds any of the author's pseudonyms, yet the author sees both as theirs."""
+    alice = coordinator_token(server, sub + "-a", "elm")
+    ids = [
+        server.gql(POST, {"b": f"note {i}"}, token=alice).data["postToPeerChannel"]["id"]
+        for i in range(2)
+    ]
+    tags = [server.sql(f"SELECT mine_tag FROM cip_peer_post WHERE id = '{i}'")[0][0] for i in ids]
+    assert len(set(tags)) == 2 and None not in tags
+    stored = {subject_of(server, sub + "-a", c) for c in CAPABILITIES}
+    stored.add(subject_of(server, sub + "-a", SUPPORT))
+    assert not stored & set(tags)
+    mine = {
+        p["id"]
+        for p in server.gql(CHANNEL, {"n": 100}, token=alice).data["peerChannel"]
+        if p["mine"]
+    }
+    assert set(ids) <= mine
 
 
 @pytest.mark.parametrize("body", ["", "   ", "x" * 2001])

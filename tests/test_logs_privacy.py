@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from auth.viewer import AGGREGATE_READ, COORDINATOR
+from models.pseudonym import ASKS_HOLDS, CAPABILITIES
 from subgraph.logs import configure_logging
 from tests.support import (
     ADD_SLOT,
@@ -106,6 +107,7 @@ def scenario(server: LiveServer, nbh: str, s: Secrets) -> None:
         "ai": server.token(s.new("ai"), scopes=[AGGREGATE_READ], nbh=[nbh]),
     }
     s.add(*tokens.values(), *(subject_of(server, sub) for sub in subs.values()))
+    s.add(*(subject_of(server, sub, c) for sub in subs.values() for c in CAPABILITIES))
 
     # Circles: form, invite, join, post, rota, read, close.
     focus_text, name_a, name_b = s.new("focus text"), s.new("Alex"), s.new("Kim")
@@ -244,4 +246,4 @@ def test_without_the_filter_sql_parameters_would_be_logged(
     finally:
         logger.setLevel(saved[0])
         logger.filters = saved[1]
-    assert subject_of(server, sub) in caplog.text
+    assert subject_of(server, sub, ASKS_HOLDS) in caplog.text

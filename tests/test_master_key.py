@@ -34,6 +34,7 @@ def test_a_wrong_or_missing_master_key_refuses_to_start(tmp_path: Path) -> None:
     missing = {k: v for k, v in env.items() if k != "CIP_MASTER_KEY"}
     missing["CIP_DATA_DIR"] = str(tmp_path / "other-data")
     missing["CIP_DATABASE_URL"] = f"sqlite://{tmp_path}/data/cip.sqlite3"
+    missing["CIP_KEYSTORE_URL"] = f"sqlite://{tmp_path}/data/keys.sqlite3"
     refused = run_cip("serve", "--port", "1", env=missing)
     assert refused.returncode == 2 and "refusing to start" in refused.stderr
     # In prod an unset key is a configuration error before anything is opened.
@@ -101,6 +102,10 @@ def test_rotation_end_to_end(tmp_path: Path) -> None:
         old_raw, new_raw = decode_key("old", old), decode_key("new", new)
         assert not any(opens(old_raw, o, w) for o, w in keys_after)
         assert all(opens(new_raw, o, w) for o, w in keys_after)
+        # A wrapped key taken before the rotation (a dead tuple, a WAL archive, a backup)
+        # opens under the old master key only: once that key is destroyed, it is noise.
+        assert not any(opens(new_raw, o, w) for o, w in keys_before)
+        assert all(opens(old_raw, o, w) for o, w in keys_before)
 
         refused = run_cip("serve", "--port", "1", env=env)  # still the old key
         assert refused.returncode == 2 and "refusing to start" in refused.stderr

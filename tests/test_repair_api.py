@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from models.support import CareResource
+from resolvers.expiry import purge_all
 from tests.support import (
     RANDOM_ID,
     GraphQLResponse,
@@ -137,6 +138,21 @@ def test_invite_codes_expire_after_seven_days(server: LiveServer, nbh: str, day:
     server.clock.set(day + dt.timedelta(days=7))
     resp = call(server, JOIN, server.token(fresh()), c=code, name="Ben")
     assert resp.codes == ["INVITE_INVALID"]
+    # Found past its day, this code is forgotten by its own redemption (that one only).
+    assert count_rows(server, "cip_repair_invite", f"thread_id = '{thread_id}'") == 0
+
+
+def test_expired_invite_codes_nobody_tries_go_with_the_purge(
+    server: LiveServer, nbh: str, day: dt.date
+) -> None:
+    harmed = server.token(fresh())
+    thread_id = open_thread(server, harmed, nbh, "HARMED_PARTY", "Ada")
+    invite(server, harmed, thread_id, "RESPONSIBLE_PARTY")
+    server.clock.set(day + dt.timedelta(days=7))
+    other = open_thread(server, server.token(fresh()), nbh, "HARMED_PARTY", "Ben")
+    assert other  # requests go on; none of them deletes the expired code
+    assert count_rows(server, "cip_repair_invite", f"thread_id = '{thread_id}'") == 1
+    server.run(purge_all(day + dt.timedelta(days=7)))
     assert count_rows(server, "cip_repair_invite", f"thread_id = '{thread_id}'") == 0
 
 

@@ -66,3 +66,34 @@ def test_a_stranger_costs_no_more_than_a_member(server: LiveServer, nbh: str) ->
     stranger = member(server)
     assert statements(server, MY_CIRCLES, stranger.token, {}) <= MOST
     assert statements(server, CIRCLE, stranger.token, {"id": ids[0]}, found=False) <= MOST
+
+
+ASK = 'mutation($n: ID!) { askForSupport(neighborhood: $n, note: "a hand") { id } }'
+MY_ASKS = "{ mySupportAsks { id } }"
+PEERS = "{ peerChannel(first: 10) { id } }"
+
+
+def test_no_read_does_global_work(server: LiveServer, nbh: str) -> None:
+    """Expired asks and posts elsewhere do not cost a read anything: the read of the day
+    after many expired runs the same statements as before, and deletes none of them (the
+    background purge and `cip purge` do)."""
+    import datetime as dt
+
+    from auth.viewer import COORDINATOR
+
+    start = dt.date(2026, 3, 2)
+    server.clock.set(start)
+    try:
+        reader = server.token(f"reader-{nbh}", scopes=[COORDINATOR], nbh=[nbh])
+        for k in range(6):
+            ok(server.gql(ASK, {"n": f"{nbh}-{k}"}, token=server.token(f"asker-{nbh}-{k}")))
+            server.gql('mutation { postToPeerChannel(body: "hello") { id } }', token=reader)
+        before = (statements(server, MY_ASKS, reader, {}), statements(server, PEERS, reader, {}))
+        server.clock.set(start + dt.timedelta(days=60))  # all of them expired
+        server.gql('mutation { postToPeerChannel(body: "still here") { id } }', token=reader)
+        count = f"SELECT COUNT(*) FROM cip_support_ask WHERE neighborhood LIKE '{nbh}-%'"
+        after = (statements(server, MY_ASKS, reader, {}), statements(server, PEERS, reader, {}))
+        assert after == before
+        assert server.sql(count) == [(6,)]  # still there: hidden, not purged by the read
+    finally:
+        server.clock.set(None)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from models.clock import week_start
 from models.errors import BadUserInput
+from models.pseudonym import COUNTS
 from resolvers import input_rules
 from resolvers.aggregates import care_load, published, releases
 from resolvers.aggregates.care_load import Band, Trend
@@ -104,10 +105,10 @@ async def coordination_view(
     payload = await _release(ctx, neighborhood, window_days, as_of)
     window, load = payload.window, payload.load
     mine: float | None = None
-    if ctx.viewer.subject is not None:
+    if ctx.viewer.as_(COUNTS) is not None:
         # The caller's own exact count over the published total; never stored in the release.
         first, last = releases.window_weeks(as_of, window_days)
-        own = await releases.own_actions(neighborhood, ctx.viewer.subject, first, last)
+        own = await releases.own_actions(neighborhood, ctx.viewer.as_(COUNTS) or "", first, last)
         mine = published.my_share(own, load.actions)
     return CoordinationFacts(
         neighborhood=neighborhood,

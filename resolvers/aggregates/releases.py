@@ -189,8 +189,9 @@ async def release(
         return payload, False
     computed = False
     # Expired asks still count as open until purged; the purge counts them out in the current
-    # week, so it changes no released week, but it should run before a week is released.
-    await asks.purge_expired(today)
+    # week, so it changes no released week, but it should run before a week is released
+    # (this neighbourhood's only: no request does global work).
+    await asks.purge_expired(today, neighborhood)
     try:
         async with in_transaction("default") as conn:
             if dialect() == "postgres":

@@ -1,7 +1,8 @@
 """Quiet asks for support: seen only by the asker and the neighbourhood's coordinators.
 
 An ask's note is sealed under a key of its own; withdrawing, taking or expiry deletes the row
-and shreds the key. Expired asks are purged on every read path (``purge_expired``).
+and shreds the key. An expired ask is never shown or acted on; ``purge_expired`` deletes it
+(the background purge of ``cip serve`` and ``cip purge``; no request does global work).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from models import aggregate_store
 from models.errors import NotFound
 from models.holds import SupportAsk
 from models.keystore import DataKey
+from models.pseudonym import ASKS_HOLDS
 from models.sealing import SealError, owner_of, row_aad
 from resolvers import input_rules
 from resolvers.aggregates import events
@@ -49,32 +51,36 @@ def note_aad(ask_id: uuid.UUID | str) -> bytes:
     return row_aad(TABLE, ask_id, "note")
 
 
-async def purge_expired(today: dt.date) -> int:
-    """Delete every ask whose expiresOn has come and shred its key; returns how many.
+async def purge_expired(today: dt.date, neighborhood: str | None = None) -> int:
+    """Delete every ask (of one neighbourhood when named) whose expiresOn has come and shred
+    its key; returns how many.
 
-    Runs on every read path of asks; whatever computes releases should run it first. The
-    gauge's -1 is dated on the expiry day, or in the current week when the expiry day's week
-    already has a release (``aggregate_store.add``).
+    All neighbourhoods: the background purge and ``cip purge``, never a request; one: the
+    release computation, before it counts that neighbourhood. The gauge's -1 is dated on the
+    expiry day, or in the current week when the expiry day's week already has a release
+    (``aggregate_store.add``).
     """
-    purged = 0
-    expired = await SupportAsk.filter(expires_on__lte=today).values_list(
+    scope = {} if neighborhood is None else {"neighborhood": neighborhood}
+    expired = await SupportAsk.filter(expires_on__lte=today, **scope).values_list(
         "id", "neighborhood", "expires_on"
     )
+    gone: list[str] = []
     for ask_id, nbh, expires in expired:
         async with in_transaction("default"):
             # Counting the deleted rows keeps two concurrent purges from closing it twice.
             if await SupportAsk.filter(id=ask_id).delete():
-                # Shredding is deleting the wrapped key; no request's Sealer is needed here.
-                await DataKey.filter(owner=ask_owner(ask_id)).delete()
                 await aggregate_store.add(events.ask_ended(nbh, expires), today)
-                purged += 1
-    return purged
+                gone.append(ask_owner(ask_id))
+    if gone:
+        # Shredding is deleting the wrapped keys; no request's Sealer is needed here.
+        await DataKey.filter(owner__in=gone).delete()
+    return len(gone)
 
 
 async def ask_for_support(ctx: CareContext, neighborhood: str, note: str) -> AskFacts:
     nbh = input_rules.neighborhood(neighborhood)
     text = input_rules.text(note, "note", ASK_NOTE_MAX)
-    asker = subject(ctx.viewer)
+    asker = subject(ctx.viewer, ASKS_HOLDS)
     today = ctx.clock.today()
     ask_id = uuid.uuid4()
     expires = today + dt.timedelta(days=ASK_TTL_DAYS)
@@ -94,27 +100,30 @@ async def ask_for_support(ctx: CareContext, neighborhood: str, note: str) -> Ask
 
 
 async def my_support_asks(ctx: CareContext) -> list[AskFacts]:
-    await purge_expired(ctx.clock.today())
-    rows = await SupportAsk.filter(asker=subject(ctx.viewer)).order_by("-asked_on")
+    rows = await SupportAsk.filter(
+        asker=subject(ctx.viewer, ASKS_HOLDS), expires_on__gt=ctx.clock.today()
+    ).order_by("-asked_on")
     return await _open_all(ctx, rows)
 
 
 async def support_asks(ctx: CareContext, neighborhood: str) -> list[AskFacts]:
     nbh = input_rules.neighborhood(neighborhood)
     require_coordinator(ctx.viewer, nbh)
-    await purge_expired(ctx.clock.today())
-    rows = await SupportAsk.filter(neighborhood=nbh).order_by("asked_on")
+    rows = await SupportAsk.filter(neighborhood=nbh, expires_on__gt=ctx.clock.today()).order_by(
+        "asked_on"
+    )
     return await _open_all(ctx, rows)
 
 
 async def withdraw_support_ask(ctx: CareContext, ask_id: str) -> bool:
-    await purge_expired(ctx.clock.today())
     parsed = input_rules.parse_id(ask_id)
-    asker = subject(ctx.viewer)
+    asker = subject(ctx.viewer, ASKS_HOLDS)
     async with in_transaction("default"):
         row = None
         if parsed is not None:
-            row = await SupportAsk.get_or_none(id=parsed, asker=asker)
+            row = await SupportAsk.get_or_none(
+                id=parsed, asker=asker, expires_on__gt=ctx.clock.today()
+            )
         if row is None or not await SupportAsk.filter(id=row.id).delete():
             raise NotFound()
         await ctx.sealer.shred(ask_owner(row.id))
@@ -140,7 +149,7 @@ async def _open_all(ctx: CareContext, rows: list[SupportAsk]) -> list[AskFacts]:
                 note=note,
                 asked_on=r.asked_on,
                 expires_on=r.expires_on,
-                mine=r.asker == ctx.viewer.subject,
+                mine=r.asker == ctx.viewer.as_(ASKS_HOLDS),
             )
         )
     return opened

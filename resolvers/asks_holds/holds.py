@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 from models import aggregate_store
 from models.errors import NotFound
 from models.holds import CareHold, HoldTransfer, SupportAsk
+from models.pseudonym import ASKS_HOLDS, COUNTS
 from resolvers import input_rules, one_time_codes
 from resolvers.aggregates import events
 from resolvers.asks_holds import asks
@@ -67,7 +68,7 @@ async def find_my_hold(ctx: CareContext, hold_id: str) -> CareHold:
     hold = None
     if parsed is not None:
         hold = await CareHold.get_or_none(
-            id=parsed, holder=subject(ctx.viewer), **coordinated_filter(ctx.viewer)
+            id=parsed, holder=subject(ctx.viewer, ASKS_HOLDS), **coordinated_filter(ctx.viewer)
         )
     if hold is None:
         raise NotFound()
@@ -78,7 +79,7 @@ async def open_care_hold(ctx: CareContext, neighborhood: str, sealed_note: str |
     nbh = input_rules.neighborhood(neighborhood)
     note = input_rules.sealed_note(sealed_note)
     require_coordinator(ctx.viewer, nbh)
-    holder = subject(ctx.viewer)
+    holder = subject(ctx.viewer, ASKS_HOLDS)
     today = ctx.clock.today()
     async with in_transaction("default"):
         hold = await CareHold.create(
@@ -89,7 +90,7 @@ async def open_care_hold(ctx: CareContext, neighborhood: str, sealed_note: str |
             sealed_note=note,
         )
         await aggregate_store.add(events.hold_opened(nbh, today), today)
-        await aggregate_store.count_action(nbh, today, holder)
+        await aggregate_store.count_action(nbh, today, subject(ctx.viewer, COUNTS))
     return _facts(hold, today)
 
 
@@ -99,13 +100,14 @@ async def take_support_ask(ctx: CareContext, ask_id: str, sealed_note: str | Non
     require_coordinator(ctx.viewer)
     note = input_rules.sealed_note(sealed_note)
     today = ctx.clock.today()
-    await asks.purge_expired(today)
-    holder = subject(ctx.viewer)
+    holder = subject(ctx.viewer, ASKS_HOLDS)
     parsed = input_rules.parse_id(ask_id)
     async with in_transaction("default"):
         ask = None
         if parsed is not None:
-            ask = await SupportAsk.get_or_none(id=parsed, **coordinated_filter(ctx.viewer))
+            ask = await SupportAsk.get_or_none(
+                id=parsed, expires_on__gt=today, **coordinated_filter(ctx.viewer)
+            )
         # Counting the deleted row makes a second, concurrent take answer NOT_FOUND.
         if ask is None or not await SupportAsk.filter(id=ask.id).delete():
             raise NotFound()
@@ -119,7 +121,7 @@ async def take_support_ask(ctx: CareContext, ask_id: str, sealed_note: str | Non
             sealed_note=note,
         )
         await aggregate_store.add(events.ask_taken(nbh, asked_on, today), today)
-        await aggregate_store.count_action(nbh, today, holder)
+        await aggregate_store.count_action(nbh, today, subject(ctx.viewer, COUNTS))
     return _facts(hold, today)
 
 
@@ -127,7 +129,7 @@ async def my_care_holds(ctx: CareContext) -> list[HoldFacts]:
     require_coordinator(ctx.viewer)
     today = ctx.clock.today()
     holds = await CareHold.filter(
-        holder=subject(ctx.viewer), **coordinated_filter(ctx.viewer)
+        holder=subject(ctx.viewer, ASKS_HOLDS), **coordinated_filter(ctx.viewer)
     ).order_by("opened_on")
     return [_facts(h, today) for h in holds]
 
@@ -142,7 +144,7 @@ async def transfer_care_hold(ctx: CareContext, hold_id: str) -> TransferFacts:
         await HoldTransfer.create(
             code_hash=issued.hashed, hold_id=hold.id, expires_on=issued.expires_on
         )
-        await aggregate_store.count_action(hold.neighborhood, today, subject(ctx.viewer))
+        await aggregate_store.count_action(hold.neighborhood, today, subject(ctx.viewer, COUNTS))
     return TransferFacts(code=issued.code, expires_on=issued.expires_on)
 
 
@@ -150,7 +152,7 @@ async def accept_care_hold(ctx: CareContext, code: str) -> HoldFacts:
     """Another coordinator of the hold's neighbourhood takes it over. Used, expired, unknown
     codes, and codes the caller cannot accept, all answer INVITE_INVALID."""
     require_coordinator(ctx.viewer)
-    me = subject(ctx.viewer)
+    me = subject(ctx.viewer, ASKS_HOLDS)
     today = ctx.clock.today()
 
     async def may_use(transfer: HoldTransfer) -> bool:
@@ -162,7 +164,7 @@ async def accept_care_hold(ctx: CareContext, code: str) -> HoldFacts:
         hold = transfer.hold
         await CareHold.filter(id=hold.id).update(holder=me)
         hold.holder = me
-        await aggregate_store.count_action(hold.neighborhood, today, me)
+        await aggregate_store.count_action(hold.neighborhood, today, subject(ctx.viewer, COUNTS))
         return hold
 
     hold = await one_time_codes.redeem(
@@ -182,5 +184,5 @@ async def close_care_hold(ctx: CareContext, hold_id: str) -> bool:
         await aggregate_store.add(
             events.hold_closed(nbh, hold.opened_on, today, hold.status == HoldStatus.OPEN), today
         )
-        await aggregate_store.count_action(nbh, today, subject(ctx.viewer))
+        await aggregate_store.count_action(nbh, today, subject(ctx.viewer, COUNTS))
     return True

@@ -10,7 +10,7 @@ import uuid
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from models import aggregate_store, db
+from models import aggregate_store
 from models.circles import Circle, CircleInvite, CircleMember, CircleUpdate, RotaSlot
 from models.errors import NotFound
 from resolvers.aggregates import events
@@ -51,7 +51,6 @@ async def close_circle(ctx: CareContext, raw_id: str) -> bool:
         circle = await lock_for_steward(ctx, mine)
         await count_if_coordinator(ctx, mine.role, circle.neighborhood, today)
         await destroy(ctx, circle, today)
-    await db.scrub_deleted()
     return True
 
 
@@ -68,7 +67,6 @@ async def leave_circle(ctx: CareContext, raw_id: str) -> bool:
         await count_if_coordinator(ctx, mine.role, circle.neighborhood, today)
         if not await CircleMember.filter(circle_id=circle.id).exists():
             await destroy(ctx, circle, today)
-    await db.scrub_deleted()
     return True
 
 
@@ -83,6 +81,4 @@ async def purge_expired(today: dt.date, update_ttl_days: int = 30) -> dict[str, 
             "invites": await CircleInvite.filter(expires_on__lte=today).delete(),
             "rota_slots": await RotaSlot.filter(on__lt=oldest_slot).delete(),
         }
-    if any(purged.values()):
-        await db.scrub_deleted()
     return purged

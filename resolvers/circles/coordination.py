@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 from models import aggregate_store
 from models.circles import Circle, CircleUpdate, RotaSlot
 from models.errors import InvalidTransition, NotFound
+from models.pseudonym import CIRCLES
 from resolvers import input_rules
 from resolvers.aggregates import events
 from resolvers.circles import rules
@@ -126,7 +127,7 @@ async def _slot_membership(ctx: CareContext, raw_slot_id: str) -> tuple[dict[str
     if slot_id is None:
         raise NotFound()
     slot = (
-        await RotaSlot.filter(id=slot_id, circle__members__member=ctx.viewer.subject)
+        await RotaSlot.filter(id=slot_id, circle__members__member=ctx.viewer.as_(CIRCLES))
         .first()
         .values("id", "circle_id", "on", "task_sealed")
     )

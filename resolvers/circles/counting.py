@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from models import aggregate_store
+from models.pseudonym import COUNTS
 from resolvers.circles.rules import Role
 from resolvers.request import CareContext
 
@@ -17,5 +18,6 @@ def acts_as_coordinator(ctx: CareContext, role: Role, neighborhood: str) -> bool
 async def count_if_coordinator(
     ctx: CareContext, role: Role, neighborhood: str, today: dt.date
 ) -> None:
-    if ctx.viewer.subject is not None and acts_as_coordinator(ctx, role, neighborhood):
-        await aggregate_store.count_action(neighborhood, today, ctx.viewer.subject)
+    me = ctx.viewer.as_(COUNTS)
+    if me is not None and acts_as_coordinator(ctx, role, neighborhood):
+        await aggregate_store.count_action(neighborhood, today, me)

@@ -16,6 +16,7 @@ from models import aggregate_store
 from models.circles import Circle, CircleMember
 from models.errors import BadUserInput, InvalidTransition
 from models.holds import CareHold
+from models.pseudonym import CIRCLES, COUNTS
 from resolvers import input_rules
 from resolvers.aggregates import events
 from resolvers.asks_holds import holds
@@ -25,6 +26,7 @@ from resolvers.circles.sealing import CIRCLE, MEMBER, key_owner, seal
 from resolvers.circles.status import Status
 from resolvers.circles.views import CircleView, circle_view
 from resolvers.request import CareContext
+from resolvers.request import subject as subject_of
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ async def _own_open_hold(ctx: CareContext, raw_id: str, neighborhood: str) -> Ca
 
 
 async def form_circle(ctx: CareContext, req: FormCircleRequest) -> CircleView:
-    subject = ctx.viewer.subject
+    subject = ctx.viewer.as_(CIRCLES)
     assert subject is not None  # member fields are guarded by @authenticated
     nbh = input_rules.neighborhood(req.neighborhood)
     focus = rules.focus(req.focus)
@@ -90,7 +92,7 @@ async def form_circle(ctx: CareContext, req: FormCircleRequest) -> CircleView:
                 counts += events.hold_picked_up_by_circle(nbh, hold.opened_on, today)
             await aggregate_store.add(counts, today)
             if req.role is rules.Role.FACILITATOR:
-                await aggregate_store.count_action(nbh, today, subject)
+                await aggregate_store.count_action(nbh, today, subject_of(ctx.viewer, COUNTS))
     except BaseException:
         # With a separate key database the key was written outside the transaction.
         with contextlib.suppress(Exception):

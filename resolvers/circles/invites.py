@@ -10,9 +10,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from models import aggregate_store, db
+from models import aggregate_store
 from models.circles import Circle, CircleInvite, CircleMember
 from models.errors import CircleFull, InvalidTransition, InviteInvalid
+from models.pseudonym import CIRCLES
 from resolvers import input_rules, one_time_codes
 from resolvers.aggregates import events
 from resolvers.circles import rules
@@ -55,7 +56,7 @@ async def create_invite(ctx: CareContext, raw_id: str, role: rules.Role) -> Invi
 
 
 async def join_circle(ctx: CareContext, raw_code: str, raw_name: str) -> CircleView:
-    subject = ctx.viewer.subject
+    subject = ctx.viewer.as_(CIRCLES)
     assert subject is not None  # member fields are guarded by @authenticated
     name = input_rules.display_name(raw_name)
     today = ctx.clock.today()
@@ -116,6 +117,4 @@ async def join_circle(ctx: CareContext, raw_code: str, raw_name: str) -> CircleV
         )
     except IntegrityError as exc:  # the same member joining twice at once
         raise InvalidTransition("You are already in this circle.") from exc
-    if role is rules.Role.FACILITATOR:
-        await db.scrub_deleted()  # the previous facilitator's name was deleted
     return await circle_view(ctx, circle, member)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from models.circles import Circle, CircleMember
 from models.errors import NotFound
+from models.pseudonym import CIRCLES
 from resolvers.circles.rules import Role
 from resolvers.input_rules import parse_id
 from resolvers.request import CareContext
@@ -30,12 +31,11 @@ class Membership:
 async def membership(ctx: CareContext, raw_id: str) -> Membership:
     """The caller's membership of circle ``raw_id``; NotFound when absent or not theirs."""
     circle_id = parse_id(raw_id)
-    if circle_id is None or ctx.viewer.subject is None:
+    me = ctx.viewer.as_(CIRCLES)
+    if circle_id is None or me is None:
         raise NotFound()
     member = (
-        await CircleMember.filter(circle_id=circle_id, member=ctx.viewer.subject)
-        .select_related("circle")
-        .first()
+        await CircleMember.filter(circle_id=circle_id, member=me).select_related("circle").first()
     )
     if member is None:
         raise NotFound()

@@ -14,8 +14,9 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from models import db, statements
+from models import statements
 from models.errors import NotFound
+from models.pseudonym import CIRCLES
 from resolvers.circles import statements as sql
 from resolvers.circles.rules import Role
 from resolvers.circles.sealing import MEMBER, SLOT, UPDATE, key_owner, unseal_preloaded
@@ -37,17 +38,19 @@ async def _circle_views(ctx: CareContext, rows: list[dict[str, Any]]) -> list[Ci
 
 
 async def my_circles(ctx: CareContext) -> list[CircleView]:
-    if ctx.viewer.subject is None:
+    me = ctx.viewer.as_(CIRCLES)
+    if me is None:
         raise NotFound()
-    return await _circle_views(ctx, await statements.select(sql.MINE, (), [ctx.viewer.subject]))
+    return await _circle_views(ctx, await statements.select(sql.MINE, (), [me]))
 
 
 async def circle(ctx: CareContext, raw_id: str) -> CircleView:
     """One of the caller's circles; NotFound for any other id, whether it exists or not."""
     circle_id = parse_id(raw_id)
-    if circle_id is None or ctx.viewer.subject is None:
+    me = ctx.viewer.as_(CIRCLES)
+    if circle_id is None or me is None:
         raise NotFound()
-    rows = await statements.select(sql.ONE, (), [ctx.viewer.subject, circle_id])
+    rows = await statements.select(sql.ONE, (), [me, circle_id])
     if not rows:
         raise NotFound()
     [view] = await _circle_views(ctx, rows)
@@ -68,7 +71,7 @@ async def members_of(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> list[
                 id=mid,
                 display_name=name,
                 role=Role(r["role"]),
-                is_me=r["member"] == ctx.viewer.subject,
+                is_me=r["member"] == ctx.viewer.as_(CIRCLES),
             )
         )
     for members in by_circle.values():
@@ -82,8 +85,7 @@ async def _purge(look: str, purge: str, circle_ids: Sequence[uuid.UUID], before:
     if not found:
         return
     ids = [statements.as_uuid(r["circle_id"]) for r in found]
-    if await statements.execute(purge, ids, [before]):
-        await db.scrub_deleted()
+    await statements.execute(purge, ids, [before])
 
 
 async def purge_updates(circle_ids: Sequence[uuid.UUID], today: dt.date) -> None:

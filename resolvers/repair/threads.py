@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 
 from models import aggregate_store
 from models.errors import InvalidTransition, NotFound
+from models.pseudonym import COUNTS, REPAIR
 from models.repair import RepairEntry, RepairInvite, RepairParty, RepairThread
 from models.sealing import Sealer
 from resolvers import input_rules, one_time_codes
@@ -64,7 +65,7 @@ async def _facilitator_action(ctx: CareContext, thread: RepairThread, role: Role
     """A facilitator's actions count on their weekly coordinator count; nobody else's do."""
     if role is Role.FACILITATOR:
         await aggregate_store.count_action(
-            thread.neighborhood, ctx.clock.today(), subject(ctx.viewer)
+            thread.neighborhood, ctx.clock.today(), subject(ctx.viewer, COUNTS)
         )
 
 
@@ -75,7 +76,7 @@ async def open_repair_thread(
     name = input_rules.display_name(display_name)
     if my_role is Role.FACILITATOR:
         require_coordinator(ctx.viewer, nbh)
-    me = subject(ctx.viewer)
+    me = subject(ctx.viewer, REPAIR)
     today = ctx.clock.today()
     thread_id, party_id = uuid.uuid4(), uuid.uuid4()
     async with in_transaction("default"):
@@ -118,7 +119,7 @@ async def create_repair_invite(ctx: CareContext, thread_id: str, role: Role) -> 
 
 async def join_repair_thread(ctx: CareContext, code: str, display_name: str) -> ThreadFacts:
     name = input_rules.display_name(display_name)
-    me = subject(ctx.viewer)
+    me = subject(ctx.viewer, REPAIR)
 
     async def may_use(invite: RepairInvite) -> bool:
         """A facilitator code serves only a coordinator of the thread's neighbourhood, and a

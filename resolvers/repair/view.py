@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 
 from models.errors import NotFound
+from models.pseudonym import REPAIR
 from models.repair import RepairEntry, RepairInvite, RepairParty, RepairThread
 from models.sealing import owner_of, row_aad
 from resolvers import input_rules
@@ -72,7 +73,7 @@ async def find_mine(ctx: CareContext, thread_id: str) -> tuple[RepairThread, Rol
     party = None
     if parsed is not None:
         party = await RepairParty.get_or_none(
-            thread_id=parsed, member=subject(ctx.viewer)
+            thread_id=parsed, member=subject(ctx.viewer, REPAIR)
         ).prefetch_related("thread")
     if party is None:
         raise NotFound()
@@ -81,7 +82,7 @@ async def find_mine(ctx: CareContext, thread_id: str) -> tuple[RepairThread, Rol
 
 async def thread_facts(ctx: CareContext, thread: RepairThread, my_role: Role) -> ThreadFacts:
     owner = thread_owner(thread.id)
-    me = ctx.viewer.subject
+    me = ctx.viewer.as_(REPAIR)
     parties: list[PartyFacts] = []
     for p in await RepairParty.filter(thread_id=thread.id):
         name = await ctx.sealer.open(owner, name_aad(p.id), p.name_sealed)
@@ -123,7 +124,7 @@ async def entries(ctx: CareContext, thread_id: str, stage: Stage | None) -> list
 
 
 async def my_repair_threads(ctx: CareContext) -> list[ThreadFacts]:
-    mine = await RepairParty.filter(member=subject(ctx.viewer)).prefetch_related("thread")
+    mine = await RepairParty.filter(member=subject(ctx.viewer, REPAIR)).prefetch_related("thread")
     await ctx.sealer.preload([thread_owner(p.thread.id) for p in mine])
     threads = sorted(mine, key=lambda p: (p.thread.opened_on, str(p.thread.id)), reverse=True)
     return [await thread_facts(ctx, p.thread, Role(p.role)) for p in threads]

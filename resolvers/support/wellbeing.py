@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
+from models.pseudonym import SUPPORT
 from models.support import WellbeingAnswer
-from resolvers.request import CareContext
+from resolvers.request import CareContext, subject
 from resolvers.support.peers import post_anonymously
 
 PEER_REQUEST_NOTE = "A coordinator would welcome a peer conversation."
@@ -39,7 +40,7 @@ def is_due(last_answered_on: dt.date | None, today: dt.date, every_days: int) ->
 
 
 async def wellbeing_check(ctx: CareContext) -> WellbeingState:
-    row = await WellbeingAnswer.get_or_none(coordinator=ctx.viewer.subject)
+    row = await WellbeingAnswer.get_or_none(coordinator=subject(ctx.viewer, SUPPORT))
     last = row.answered_on if row else None
     return WellbeingState(
         due=is_due(last, ctx.clock.today(), ctx.policy.wellbeing_days),
@@ -52,12 +53,13 @@ async def answer_wellbeing_check(
     ctx: CareContext, *, has_support: bool, wants_peer_connection: bool
 ) -> WellbeingState:
     today = ctx.clock.today()
+    me = subject(ctx.viewer, SUPPORT)
     async with in_transaction("default"):
-        updated = await WellbeingAnswer.filter(coordinator=ctx.viewer.subject).update(
-            answered_on=today
-        )
+        updated = await WellbeingAnswer.filter(coordinator=me).update(answered_on=today)
         if not updated:
-            await WellbeingAnswer.create(coordinator=ctx.viewer.subject, answered_on=today)
+            await WellbeingAnswer.create(
+                coordinator=subject(ctx.viewer, SUPPORT), answered_on=today
+            )
         if wants_peer_connection:
             await post_anonymously(ctx, PEER_REQUEST_NOTE)
     return WellbeingState(

@@ -30,8 +30,12 @@ class WellbeingCheck:
 class PeerPost:
     id: strawberry.ID
     body: str
-    posted_on: dt.date
-    expires_on: dt.date
+    posted_on: dt.date = strawberry.field(
+        description="The Monday of the week it was posted: posts keep the week, not the day."
+    )
+    expires_on: dt.date = strawberry.field(
+        description="Every post of a week expires on the same day, 30 to 36 days after."
+    )
     mine: bool
 
     @classmethod

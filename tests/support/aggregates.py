@@ -13,6 +13,7 @@ from auth.viewer import AGGREGATE_READ, COORDINATOR
 from models import aggregate_store
 from models.aggregate_store import Count
 from models.cells import CellState, cell_sum
+from models.pseudonym import COUNTS
 from resolvers.aggregates import releases
 from resolvers.aggregates.perturbation import noise_key, publish
 from resolvers.aggregates.published import LoadCells, PublishedLoad, publish_load
@@ -97,7 +98,7 @@ def record_metric(
 
 def record_actions(server: LiveServer, nbh: str, sub: str, count: int, day: dt.date = WEEK) -> None:
     """``count`` coordinator actions by ``sub`` (through count_action, as the use cases do)."""
-    coordinator = subject_of(server, sub)
+    coordinator = subject_of(server, sub, COUNTS)
 
     async def act() -> None:
         for _ in range(count):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from auth.viewer import COORDINATOR
-from models.pseudonym import pseudonym
+from models.pseudonym import CIRCLES, for_capability
 from tests.support.client import GraphQLResponse
 from tests.support.servers import Service
 
@@ -44,9 +44,10 @@ def coordinator_token(server: Service, sub: str, *nbh: str) -> str:
     return server.token(sub, scopes=[COORDINATOR], nbh=list(nbh))
 
 
-def subject_of(server: Service, sub: str) -> str:
-    """The pseudonym the service keeps for ``sub``."""
-    return pseudonym(server.settings.pseudonym_key, server.settings.jwt_issuer, sub)
+def subject_of(server: Service, sub: str, capability: str = CIRCLES) -> str:
+    """What ``capability``'s rows keep of ``sub`` (models/pseudonym.py)."""
+    key, issuer = server.settings.pseudonym_key, server.settings.jwt_issuer
+    return for_capability(key, capability, issuer, sub)
 
 
 def ok(resp: GraphQLResponse) -> Any:

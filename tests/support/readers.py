@@ -3,6 +3,7 @@ coordinator action counts, row counts."""
 
 from __future__ import annotations
 
+from models.pseudonym import COUNTS
 from tests.support.people import Person, subject_of
 from tests.support.servers import Service
 
@@ -38,7 +39,7 @@ def action_count(server: Service, nbh: str, who: Person | None = None) -> int:
     """Coordinator actions counted in a neighbourhood: ``who``'s, or everyone's."""
     where = f"neighborhood = '{nbh}'"
     if who is not None:
-        where += f" AND coordinator = '{subject_of(server, who.sub)}'"
+        where += f" AND coordinator = '{subject_of(server, who.sub, COUNTS)}'"
     rows = server.sql(f"SELECT COALESCE(SUM(actions), 0) FROM cip_coordinator_week WHERE {where}")
     return int(rows[0][0])
 

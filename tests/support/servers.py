@@ -87,11 +87,18 @@ class Service(GraphQLClient):
         return dev_token(self.settings, sub, scopes, nbh, ttl)
 
     def sql(self, query: str) -> list[tuple[Any, ...]]:
-        """Rows from the main database over a connection of its own (not the app's)."""
-        return rows(self.settings.database_url, query)
+        """Rows from the main database (the keystore for the key table) over a connection of
+        its own (not the app's)."""
+        url = self.settings.database_url
+        if "cip_data_key" in query and self.settings.keystore_url:
+            url = self.settings.keystore_url
+        return rows(url, query)
 
     def dump(self) -> bytes:
-        return dump(self.settings.database_url)
+        """The care database and, when it is a database of its own, the keystore."""
+        keystore = self.settings.keystore_url
+        extra = dump(keystore) if keystore and keystore != self.settings.database_url else b""
+        return dump(self.settings.database_url) + extra
 
 
 class LiveServer(Service):
