@@ -76,7 +76,7 @@ def test_the_readme_token_reads_the_demo_neighbourhood(tmp_path: Path) -> None:
     assert minted.returncode == 0, minted.stderr
     query = (
         f'{{ careCoordinationView(neighborhood: "{NEIGHBORHOOD}") '
-        "{ activeCircles { value } } }"
+        "{ activeCircles { value suppressed } } }"
     )
     with serving(env) as base:
         answer = httpx.post(

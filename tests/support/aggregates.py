@@ -107,6 +107,15 @@ def record_actions(server: LiveServer, nbh: str, sub: str, count: int, day: dt.d
     server.run(act())
 
 
+def record_action_weeks(
+    server: LiveServer, nbh: str, weeks: list[tuple[str, dt.date, int]]
+) -> None:
+    """Many (sub, day, actions) at once: one coordinator-week cell each, as seeding writes
+    them (one record key per cell, where the use cases draw one per action)."""
+    rows = [(nbh, day, subject_of(server, sub, COUNTS), n) for sub, day, n in weeks]
+    server.run(aggregate_store.add_actions(rows))
+
+
 @dataclass(frozen=True)
 class Callers:
     """A token for each role the aggregate fields are tested against."""
