@@ -144,7 +144,8 @@ def test_coordinators_see_published_counts_suppressed_below_five(
     ]:
         assert got[field] == shown(gauge_published(server, nbh, metric, true)), field
     # The perturbation moves a count by a small draw, not to anything: 13 stays near 13.
-    assert abs(got["activeRepairThreads"]["value"] - 13) <= 12
+    shown_13 = got["activeRepairThreads"]["value"]
+    assert shown_13 is None or abs(shown_13 - 13) <= 12
 
 
 def test_ai_counts_use_eleven_on_the_same_published_values(
