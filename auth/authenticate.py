@@ -24,4 +24,5 @@ class Authenticator:
             scopes=claims.scopes,
             neighborhoods=claims.neighborhoods,
             pseudonyms=capability_pseudonyms(self._key, base),
+            expires_at=claims.expires_at,
         )

@@ -11,6 +11,7 @@ rounded with the AI-layer floor, never below the directive's ``minCell``. Rules 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -118,6 +119,11 @@ def _cells(info: Info, rule: FieldRule) -> CellPolicy:
     )
 
 
+async def awaited(result: Any) -> Any:
+    """A resolver's value: awaited, unless it is a subscription's async generator."""
+    return await result if inspect.isawaitable(result) else result
+
+
 class DirectiveGuard(FieldExtension):
     """Put on root fields: reads the field's directives once, checks every call."""
 
@@ -137,7 +143,7 @@ class DirectiveGuard(FieldExtension):
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
     ) -> Any:
         authorize(info.context.viewer, self.rule, field_neighborhoods(kwargs))
-        result = await next_(source, info, **kwargs)
+        result = await awaited(next_(source, info, **kwargs))
         if self.rule.min_cell is not None:
             release_tree(result, _cells(info, self.rule))
         return result

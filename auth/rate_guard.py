@@ -16,6 +16,7 @@ from typing import Any
 from strawberry.extensions.field_extension import FieldExtension
 from strawberry.types import Info
 
+from auth.guard import awaited
 from auth.rate_limits import RateLimiter
 
 
@@ -48,4 +49,4 @@ class RateGuard(FieldExtension):
                 address=client_address(request, header),
                 redeems_code=self.redeems_code,
             )
-        return await next_(source, info, **kwargs)
+        return await awaited(next_(source, info, **kwargs))

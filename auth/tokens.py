@@ -80,6 +80,7 @@ class Claims:
     subject: str
     scopes: frozenset[str]
     neighborhoods: frozenset[str]
+    expires_at: float | None = None
 
 
 def _neighborhoods(raw: object) -> frozenset[str]:
@@ -194,6 +195,7 @@ class TokenVerifier:
             subject=sub,
             scopes=parse_scopes(payload.get("scope")),
             neighborhoods=_neighborhoods(payload.get("nbh")),
+            expires_at=float(payload["exp"]),
         )
 
 

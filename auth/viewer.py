@@ -21,6 +21,7 @@ class Viewer:
     subject: str | None = None  # the base pseudonym; never the raw `sub`, never stored
     scopes: frozenset[str] = field(default_factory=frozenset)
     neighborhoods: frozenset[str] = field(default_factory=frozenset)
+    expires_at: float | None = None  # the token's exp (Unix seconds): live streams end there
     # The pseudonym each capability stores (models/pseudonym.py), made by the Authenticator.
     pseudonyms: Mapping[str, str] = field(default_factory=dict, compare=False)
 

@@ -96,6 +96,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_all(options)
 
 
+def cmd_live(args: argparse.Namespace) -> int:
+    from bench.live import LiveOptions, run_live
+
+    options = LiveOptions(
+        backend=args.backend,
+        streams=args.streams,
+        interval=args.interval,
+        updates=args.updates,
+        out=args.out,
+    )
+    return run_live(options)
+
+
 def cmd_cpu(_: argparse.Namespace) -> int:
     from bench.cpu import run_cpu
     from subgraph.runtime import settings_or_exit
@@ -190,3 +203,16 @@ def add_parser(sub: Any) -> None:
     run.add_argument("--no-release-all", action="store_true", help="skip timing `cip release`")
     run.add_argument("--only", default=None, help="comma-separated scenario names")
     run.set_defaults(handler=cmd_run)
+    about = "open subscriptions on one worker, post updates at a pace, time the deliveries"
+    live = inner.add_parser("live", help=about, description=about)
+    live.add_argument(
+        "--backend",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="the database to serve from (default sqlite)",
+    )
+    live.add_argument("--streams", type=int, default=1000, help="open subscriptions (1000)")
+    live.add_argument("--interval", type=float, default=0.1, help="seconds between updates")
+    live.add_argument("--updates", type=int, default=300, help="updates posted (300)")
+    live.add_argument("--out", default=None, help="write the result as JSON here")
+    live.set_defaults(handler=cmd_live)

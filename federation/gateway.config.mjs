@@ -13,6 +13,10 @@
 //   CIP_GATEWAY_JWT_AUDIENCE   expected `aud` (default cip).
 //   CIP_GATEWAY_SECRET         sent to the `cip` subgraph only, in x-cip-gateway-secret
 //                              (CIP_GATEWAY_SECRET on CIP's side; with a list, the first).
+//   CIP_GATEWAY_SUBSCRIPTIONS  how the gateway subscribes to CIP: "sse" (default: GraphQL over
+//                              SSE on the subgraph's URL, the Authorization header propagated
+//                              like any request) or "ws" (graphql-transport-ws on /graphql,
+//                              the caller's Authorization in connection_init's payload).
 import {
   createInlineSigningKeyProvider,
   createRemoteJwksSigningKeyProvider,
@@ -22,6 +26,32 @@ import {
 const env = process.env;
 const enforce = (env.CIP_GATEWAY_ENFORCE ?? "1") !== "0";
 const secret = (env.CIP_GATEWAY_SECRET ?? "").split(",")[0].trim();
+const subscriptions = env.CIP_GATEWAY_SUBSCRIPTIONS || "sse";
+if (subscriptions !== "sse" && subscriptions !== "ws") {
+  throw new Error("CIP_GATEWAY_SUBSCRIPTIONS must be sse or ws");
+}
+
+// Over SSE the subgraph's own HTTP transport carries subscriptions (no entry needed). Over
+// WebSocket the headers are not sent: the caller's token goes in connection_init's payload,
+// and the gateway keeps one subgraph connection per distinct payload (per caller).
+const transportEntries =
+  subscriptions === "ws"
+    ? {
+        cip: {
+          options: {
+            subscriptions: {
+              kind: "ws",
+              location: "/graphql",
+              // The handshake carries the gateway secret, as every HTTP request to CIP does.
+              ...(secret ? { headers: [["x-cip-gateway-secret", secret]] } : {}),
+              options: {
+                connectionParams: { Authorization: "{context.headers.authorization}" },
+              },
+            },
+          },
+        },
+      }
+    : undefined;
 
 function signingKeys() {
   if (env.CIP_GATEWAY_JWKS_URL) {
@@ -67,6 +97,7 @@ const authentication = () => {
 
 export const gatewayConfig = defineConfig({
   ...(enforce ? authentication() : {}),
+  ...(transportEntries ? { transportEntries } : {}),
   // Each subgraph verifies the caller itself, with the caller's own token; nothing else of
   // the client's request is passed on. Only CIP gets the gateway secret.
   propagateHeaders: {

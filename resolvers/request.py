@@ -38,6 +38,11 @@ class CareContext:
     request: Any = None
     # Per-request DataLoaders and caches; never shared across requests.
     loaders: dict[str, Any] = field(default_factory=dict)
+    # Live activity (resolvers/live/hub.py's Hub) and what one connection counts: over a
+    # WebSocket one context serves every operation of the connection.
+    live: Any = None
+    connection: dict[str, Any] = field(default_factory=dict)
+    connection_params: dict[str, Any] | None = None  # graphql-transport-ws connection_init
 
 
 def subject(viewer: Viewer, capability: str) -> str:

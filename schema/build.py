@@ -17,6 +17,7 @@ from schema.asks_holds.asks import AskMutation, AskQuery
 from schema.asks_holds.holds import HoldMutation, HoldQuery
 from schema.circles.operations import CircleMutation, CircleQuery
 from schema.errors import error_shaping
+from schema.live.activity import LiveSubscription
 from schema.local_commons import LocalCommonsMutation
 from schema.planned import PlannedExecutor
 from schema.query_cache import BoundedValidationCache, ShapedParserCache
@@ -46,6 +47,7 @@ MUTATION_PARTS: tuple[type, ...] = (
     ResourceMutation,
     CircleMutation,
 )
+SUBSCRIPTION_PARTS: tuple[type, ...] = (LiveSubscription,)
 
 
 class CipSchema(strawberry.federation.Schema):
@@ -73,9 +75,11 @@ def build_schema(
     ``executor``: ``planned`` (schema/planned.py) or ``core`` (graphql-core's throughout)."""
     query = merge_types("Query", QUERY_PARTS)
     mutation: Any = merge_types("Mutation", MUTATION_PARTS) if MUTATION_PARTS else None
+    subscription = merge_types("Subscription", SUBSCRIPTION_PARTS)
     return CipSchema(
         query=query,
         mutation=mutation,
+        subscription=subscription,
         federation_version=FEDERATION_VERSION,
         # Parsing and validating depend on the query text and the schema only, never on the
         # caller: a bounded cache of both saves their CPU on repeated queries (docs/benchmarks.md).

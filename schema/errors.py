@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.error import GraphQLError
@@ -59,6 +60,18 @@ class ErrorShaping(SchemaExtension):
         result = self.execution_context.result
         if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and result.errors:
             result.errors = [shape_error(e, dev=self.dev) for e in result.errors]
+
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Each result of a subscription, shaped before the transport sends it."""
+        if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and result.errors:
+            result.errors = [
+                e if _shaped(e) else shape_error(e, dev=self.dev) for e in result.errors
+            ]
+        yield
+
+
+def _shaped(error: GraphQLError) -> bool:
+    return error.original_error is None and bool((error.extensions or {}).get("code"))
 
 
 def error_shaping(dev: bool) -> type[ErrorShaping]:

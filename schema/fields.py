@@ -37,6 +37,18 @@ def _root_field(
     )
 
 
+def member_subscription(resolver: Resolver, *, description: str | None = None) -> Any:
+    """A live stream for signed-in members: @authenticated; subscribing counts against the
+    rate limits like a mutation (the DirectiveGuard refuses first)."""
+    return strawberry.federation.field(
+        resolver=resolver,
+        description=description,
+        extensions=[RateGuard(), DirectiveGuard()],
+        authenticated=True,
+        is_subscription=True,
+    )
+
+
 def public_field(resolver: Resolver, *, description: str | None = None) -> Any:
     """Readable without a token."""
     return _root_field(resolver, description)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,20 +22,30 @@ from starlette.responses import (
     RedirectResponse,
     Response,
 )
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.streaming import SSETransport
+from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
 from strawberry.types import ExecutionResult
 
 from auth.authenticate import Authenticator
 from auth.rate_limits import Limits, make_limiter
 from auth.tokens import TokenRefused, TokenVerifier
+from auth.viewer import ANONYMOUS
 from models import db
 from models.clock import Clock
-from models.errors import Unauthenticated
+from models.errors import BadUserInput, Unauthenticated
 from models.sealing import Sealer
+from resolvers.live.activity import StreamRules
+from resolvers.live.hub import Hub
 from resolvers.request import CareContext
 from schema.build import build_schema
 from subgraph import maintenance
@@ -82,30 +93,94 @@ def make_authenticator(settings: Settings) -> Authenticator:
     return Authenticator(verifier, settings.pseudonym_key)
 
 
+class LineFeedSSE(SSETransport):
+    """GraphQL over SSE with LF line ends. Strawberry ends lines with CRLF, which the SSE
+    format allows but Hive Gateway's SSE reader (it splits events on a blank LF line) does
+    not read: it would never see an event."""
+
+    def encode_event(self, event: str, data: str | None = None) -> str:
+        return super().encode_event(event, data).replace("\r\n", "\n")
+
+    def encode_comment(self, comment: str) -> str:
+        return super().encode_comment(comment).replace("\r\n", "\n")
+
+
+class AnsweringTransportWS(BaseGraphQLTransportWSHandler[CareContext, None]):
+    """graphql-transport-ws, with a refused subscription answered as a result (``next`` with
+    the errors, then ``complete``) rather than an ``error`` message: a gateway passes a
+    result's NOT_FOUND or RATE_LIMITED on, as SSE does, where it masks an ``error`` message
+    as INTERNAL_SERVER_ERROR. Malformed and invalid operations keep the ``error`` message."""
+
+    async def _handle_pre_execution_error(self, operation: Any, result: Any) -> None:
+        errors = result.errors or []
+        answered = errors and all(
+            (e.extensions or {}).get("code") not in (None, BadUserInput.code) for e in errors
+        )
+        if not answered or self._get_pre_execution_close_reason(errors[0]):
+            await super()._handle_pre_execution_error(operation, result)
+            return
+        await operation.send_next(result)
+
+
 class CipGraphQL(GraphQL[CareContext, None]):
-    def __init__(self, settings: Settings, clock: Clock) -> None:
+    """GraphQL over HTTP, and subscriptions over graphql-transport-ws (WebSocket) and GraphQL
+    over SSE (distinct connections: POST with ``Accept: text/event-stream``)."""
+
+    graphql_transport_ws_handler_class = AnsweringTransportWS
+
+    def __init__(self, settings: Settings, clock: Clock, hub: Hub, auth: Authenticator) -> None:
         schema = build_schema(
             dev=settings.is_dev, extensions=http_extensions(settings), executor=settings.executor
         )
         # Arrays beyond CIP_MAX_BATCH are refused by the gate before they get here.
         schema.config.batching_config = {"max_operations": settings.max_batch}
-        super().__init__(schema, graphql_ide=None)
+        super().__init__(
+            schema,
+            graphql_ide=None,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_SSE_PROTOCOL),
+            # Counted per connection by the streams themselves (resolvers/live/streams.py),
+            # so the refusal carries RATE_LIMITED like every other limit.
+            max_subscriptions_per_connection=None,
+            connection_init_wait_timeout=dt.timedelta(seconds=10),
+        )
+        keep_alive = float(settings.subscription_keepalive_seconds)
+        self._stream_transport_map = {"sse": LineFeedSSE(heartbeat_interval=keep_alive)}
         self._settings = settings
         self._clock = clock
         self._policy = policy_from(settings)
+        self._hub = hub
+        self._auth = auth
 
     async def get_context(self, request: Any, response: Any) -> CareContext:  # noqa: ARG002
+        state = getattr(request, "state", None)
         return CareContext(
-            viewer=request.state.viewer,
+            viewer=getattr(state, "viewer", ANONYMOUS),
             sealer=Sealer(self._settings.master_key, self._clock),
             clock=self._clock,
             policy=self._policy,
             request=request,
+            live=self._hub,
         )
 
     def encode_json(self, data: object) -> bytes:
         # orjson: about a tenth of json.dumps's instructions for an answer (docs/benchmarks.md).
         return orjson.dumps(data)
+
+    async def on_ws_connect(self, context: CareContext) -> None:
+        """The token of a WebSocket: connection_init's ``Authorization`` (as the header
+        would carry it), else the handshake's header, checked by the same rules."""
+        params = getattr(context, "connection_params", None) or {}
+        given = next(
+            (v for k, v in params.items() if isinstance(k, str) and k.lower() == "authorization"),
+            None,
+        )
+        if not given:  # none, or an empty one (a gateway with no token to pass on)
+            return None
+        try:
+            context.viewer = await self._auth.viewer(str(given))
+        except Unauthenticated as error:
+            raise ConnectionRejectionError({"code": error.code}) from error
+        return None
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -118,6 +193,9 @@ class CipGraphQL(GraphQL[CareContext, None]):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Strawberry's own refusals (a mutation over GET, an unknown operationName) answer
         one BAD_USER_INPUT error in the negotiated media type instead of plain text."""
+        if scope["type"] == "websocket":  # graphql-transport-ws: strawberry's own handling
+            await super().__call__(scope, receive, send)
+            return
         try:
             response = await self.run(Request(scope, receive))
         except HTTPException as refusal:
@@ -191,12 +269,28 @@ def not_from_the_gateway(scope: Scope) -> JSONResponse:
 
 
 class GraphQLEndpoint:
-    def __init__(self, settings: Settings, clock: Clock) -> None:
-        self._graphql = CipGraphQL(settings, clock)
+    def __init__(self, settings: Settings, clock: Clock, hub: Hub) -> None:
         self._auth = make_authenticator(settings)
+        self._graphql = CipGraphQL(settings, clock, hub, self._auth)
         self._graphiql = settings.graphiql
         self._gate = gate_from(settings)
         self._gateway_secrets = settings.gateway_secrets
+
+    async def websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """graphql-transport-ws: a handshake without CIP_GATEWAY_SECRET (when it is set) or
+        with a bad token in its header is refused before the connection is accepted."""
+        socket = WebSocket(scope, receive, send)
+        if self._gateway_secrets is not None:
+            if not secret_matches(socket.headers.get(GATEWAY_SECRET_HEADER), self._gateway_secrets):
+                await socket.close(code=4401, reason="Unauthorized")
+                return
+        try:
+            viewer = await self._auth.viewer(socket.headers.get("authorization"))
+        except Unauthenticated:
+            await socket.close(code=4403, reason="Forbidden")
+            return
+        scope.setdefault("state", {})["viewer"] = viewer
+        await self._graphql(scope, receive, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -232,6 +326,16 @@ class GraphQLEndpoint:
         await self._graphql(scope, receive, send)
 
 
+class _WebSocketApp:
+    """An ASGI app for starlette's WebSocketRoute (a bound method would be wrapped)."""
+
+    def __init__(self, endpoint: GraphQLEndpoint) -> None:
+        self._endpoint = endpoint
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self._endpoint.websocket(scope, receive, send)
+
+
 def _wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "") and "query" not in request.query_params
 
@@ -255,6 +359,15 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     clock = clock or Clock(settings.today)
 
     metrics = Metrics()
+    hub = Hub(
+        queue_size=settings.subscription_queue,
+        max_per_subject=settings.max_subscriptions_per_subject,
+        rules=StreamRules(
+            max_per_connection=settings.max_subscriptions_per_connection,
+            idle_seconds=float(settings.subscription_idle_seconds),
+        ),
+        on_count=metrics.open_streams.set,
+    )
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -266,15 +379,18 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
             ),
         ):
             listener = await start_metrics_listener(settings, metrics)
+            await hub.start(settings.database_url)
             try:
                 yield
             finally:
+                await hub.stop()
                 if listener is not None:
                     await listener.stop()
 
-    endpoint = GraphQLEndpoint(settings, clock)
+    endpoint = GraphQLEndpoint(settings, clock, hub)
     routes: list[BaseRoute] = [
         Route("/graphql", endpoint, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", _WebSocketApp(endpoint)),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
     ]
@@ -297,6 +413,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> Starlette:
     app.state.clock = clock
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.live = hub
     # Rate limits: read by auth.rate_guard.RateGuard on every root mutation.
     app.state.rate_limiter = make_limiter(
         settings.rate_backend, settings.pseudonym_key, limits_from(settings)

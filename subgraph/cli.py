@@ -42,6 +42,10 @@ def uvicorn_options(args: argparse.Namespace, settings: Settings) -> dict[str, A
         "access_log": False,  # uvicorn's access log names client addresses
         "log_config": None,  # CIP's JSON lines (subgraph/logs.py), set up again in each worker
         "log_level": settings.log_level.lower(),
+        # Keep-alive for graphql-transport-ws: a WebSocket ping this often (SSE streams send
+        # their own `: ping` comment, subgraph/app.py).
+        "ws_ping_interval": float(settings.subscription_keepalive_seconds),
+        "ws_ping_timeout": float(settings.subscription_keepalive_seconds),
     }
 
 
@@ -62,6 +66,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         check_port_free(settings.metrics_host, settings.metrics_port, "CIP_METRICS_PORT")
     for line in serve_banner(settings, args.host, args.port):
         print(line, flush=True)  # uvicorn ends on a re-raised signal: no flush at exit
+    if args.workers > 1 and settings.database_url.startswith("sqlite://"):
+        print(
+            "cip: on SQLite, live activity stays inside each worker: a subscriber hears only "
+            "the changes its own worker served. Use one worker, or PostgreSQL (LISTEN/NOTIFY).",
+            flush=True,
+        )
     uvicorn.run("subgraph.asgi:app_factory", **uvicorn_options(args, settings))
     return 0
 

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from prometheus_client import (
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     disable_created_metrics,
     generate_latest,
@@ -90,6 +91,11 @@ class Metrics:
             "Request duration by route, GraphQL operation name and outcome code.",
             ["route", "operation", "outcome"],
             buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.open_streams = Gauge(
+            "cip_open_streams",
+            "Live subscription streams open in this process (both transports).",
             registry=self.registry,
         )
         self.registry.register(DatabasePools())

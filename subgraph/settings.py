@@ -316,6 +316,18 @@ class Settings:
         "CIP_RATE_ADDRESS_CODES_PER_HOUR", whole("attempts"), "300"
     )
     rate_client_header: str | None = var("CIP_RATE_CLIENT_HEADER", text)
+    # Live activity (subscriptions; docs/federation.md: Subscriptions).
+    max_subscriptions_per_connection: int = var(
+        "CIP_MAX_SUBSCRIPTIONS_PER_CONNECTION", whole("subscriptions"), "10"
+    )
+    max_subscriptions_per_subject: int = var(
+        "CIP_MAX_SUBSCRIPTIONS_PER_SUBJECT", whole("subscriptions"), "20"
+    )
+    subscription_queue: int = var("CIP_SUBSCRIPTION_QUEUE", whole("events"), "64")
+    subscription_keepalive_seconds: int = var(
+        "CIP_SUBSCRIPTION_KEEPALIVE_SECONDS", whole("seconds"), "15"
+    )
+    subscription_idle_seconds: int = var("CIP_SUBSCRIPTION_IDLE_SECONDS", whole("seconds"), "3600")
     # Benchmarks and tests: report SQL statements per request in a response header.
     count_sql: bool = var("CIP_COUNT_SQL", flag, "off")
     # Only the gateway may ask: every /graphql request carries one of these in

@@ -112,3 +112,21 @@ def test_callgrind_totals_are_read_from_a_dump(tmp_path: Path) -> None:
     assert totals(dump) == 123456
     lines = table([Instructions("postgres", "myCircles", 20_000_000, 10_000_000)])
     assert lines[-1] == "| postgres | myCircles | 20.00M | 10.00M | 2.0x |"
+
+
+def test_the_live_scenario_delivers_every_update_to_every_member(tmp_path: Path) -> None:
+    """A smoke of `cip bench live` (two circles, three updates); its figures are in
+    docs/benchmarks.md from a run at 1,000 streams."""
+    out = tmp_path / "live.json"
+    done = subprocess.run(
+        [*CIP, "bench", "live", "--streams", "16", "--updates", "3", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "CIP_DATA_DIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    result = json.loads(out.read_text())
+    assert (result["streams"], result["circles"], result["updates"]) == (16, 2, 3)
+    assert result["receipts"] == result["expected_receipts"] == 3 * 8
+    assert result["from_send_ms"]["p50"] > 0

@@ -109,7 +109,8 @@ def test_metrics_count_requests_by_operation_and_outcome(server: LiveServer) -> 
     assert "cip_request_duration_seconds_bucket" in text
     assert metric_value(text, "cip_db_pool_connections", database="default") >= 1
     assert metric_value(text, "cip_db_pool_max_connections", database="default") >= 1
-    # Only request and pool families: nothing that counts circles, holds, asks or people.
+    # Only request, pool and open-stream families: nothing that counts circles, holds, asks
+    # or people.
     families = set(re.findall(r"^# TYPE (\S+)", text, re.MULTILINE))
     assert families <= {
         "cip_requests",
@@ -118,6 +119,7 @@ def test_metrics_count_requests_by_operation_and_outcome(server: LiveServer) -> 
         "cip_db_pool_connections",
         "cip_db_pool_idle_connections",
         "cip_db_pool_max_connections",
+        "cip_open_streams",  # live subscriptions open, of any circle or thread
     }, families
     assert not re.search(r"circle|hold|ask|repair|member|neighbo", " ".join(families))
 

@@ -1,8 +1,9 @@
 """Every root field is guarded: walks the built schema, so a new field without a guard fails.
 
-Every Query and Mutation field carries the DirectiveGuard (it enforces the field's
-directives); every mutation carries the RateGuard inside it, so the DirectiveGuard refuses a
-caller before anything is counted (strawberry runs the last-listed extension first). The
+Every Query, Mutation and Subscription field carries the DirectiveGuard (it enforces the
+field's directives); every mutation and every subscription carries the RateGuard inside it,
+so the DirectiveGuard refuses a caller before anything is counted (strawberry runs the
+last-listed extension first). The
 RateGuard counts code redemptions exactly for the mutations that take a ``code``: the mark
 set where the field is declared (``member_mutation(..., redeems_code=True)``) must agree
 with the arguments.
@@ -11,6 +12,7 @@ with the arguments.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -25,7 +27,7 @@ from auth.rate_limits import Limits, MemoryCounter, RateLimiter
 from auth.viewer import ANONYMOUS, Viewer
 from schema.build import build_schema
 from schema.errors import error_shaping
-from schema.fields import member_field, member_mutation, public_field
+from schema.fields import member_field, member_mutation, member_subscription, public_field
 
 pytestmark = pytest.mark.unit
 
@@ -37,10 +39,10 @@ def root_guard_faults(schema: strawberry.Schema) -> list[str]:
     """One line for each root field whose guards are missing, misplaced or mismarked."""
     built = schema._schema
     faults = []
-    for root in (built.query_type, built.mutation_type):
+    for root in (built.query_type, built.mutation_type, built.subscription_type):
         if root is None:
             continue
-        is_mutation = root is built.mutation_type
+        is_mutation = root is not built.query_type  # subscribing counts like a mutation
         for name, field in root.fields.items():
             if name in FEDERATION_FIELDS:
                 continue
@@ -109,8 +111,21 @@ class _Mutation:
     wrongly_marked: str = member_mutation(_text, redeems_code=True)
 
 
+async def _stream() -> AsyncGenerator[str, None]:
+    yield "x"
+
+
+@strawberry.type
+class _Subscription:
+    fine: str = member_subscription(_stream)
+    bare: str = strawberry.subscription(resolver=_stream)
+    no_rate: str = strawberry.subscription(resolver=_stream, extensions=[DirectiveGuard()])
+
+
 def test_the_walk_catches_unguarded_and_mismarked_fields() -> None:
-    schema = strawberry.federation.Schema(query=_Query, mutation=_Mutation)
+    schema = strawberry.federation.Schema(
+        query=_Query, mutation=_Mutation, subscription=_Subscription
+    )
     assert root_guard_faults(schema) == [
         "Query.bare: 0 DirectiveGuards, not 1",
         "Mutation.noRate: 0 RateGuards, not 1",
@@ -118,7 +133,16 @@ def test_the_walk_catches_unguarded_and_mismarked_fields() -> None:
         "Mutation.rateFirst: the RateGuard runs before the DirectiveGuard",
         "Mutation.unmarked: not marked redeems_code, takes_code=True",
         "Mutation.wronglyMarked: marked redeems_code, takes_code=False",
+        "Subscription.bare: 0 DirectiveGuards, not 1",
+        "Subscription.bare: 0 RateGuards, not 1",
+        "Subscription.noRate: 0 RateGuards, not 1",
     ]
+
+
+def test_the_live_subscriptions_are_walked() -> None:
+    built = build_schema()._schema
+    assert built.subscription_type is not None
+    assert set(built.subscription_type.fields) == {"circleActivity", "repairThreadActivity"}
 
 
 @dataclass

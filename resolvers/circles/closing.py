@@ -20,6 +20,9 @@ from resolvers.circles.locking import lock_circle, lock_for_steward
 from resolvers.circles.lookup import membership
 from resolvers.circles.sealing import key_owner
 from resolvers.circles.status import Status
+from resolvers.live.activity import CircleActivityKind as Live
+from resolvers.live.activity import circle_signal
+from resolvers.live.streams import publish
 from resolvers.request import CareContext
 
 
@@ -51,6 +54,7 @@ async def close_circle(ctx: CareContext, raw_id: str) -> bool:
         circle = await lock_for_steward(ctx, mine)
         await count_if_coordinator(ctx, mine.role, circle.neighborhood, today)
         await destroy(ctx, circle, today)
+    await publish(ctx, circle_signal(circle.id, Live.CLOSED))
     return True
 
 
@@ -65,8 +69,10 @@ async def leave_circle(ctx: CareContext, raw_id: str) -> bool:
         if rules.counts_toward_limit(mine.role):
             await Circle.filter(id=circle.id).update(member_count=F("member_count") - 1)
         await count_if_coordinator(ctx, mine.role, circle.neighborhood, today)
-        if not await CircleMember.filter(circle_id=circle.id).exists():
+        closed = not await CircleMember.filter(circle_id=circle.id).exists()
+        if closed:
             await destroy(ctx, circle, today)
+    await publish(ctx, circle_signal(circle.id, Live.CLOSED if closed else Live.MEMBER_LEFT))
     return True
 
 

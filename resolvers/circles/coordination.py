@@ -27,6 +27,9 @@ from resolvers.circles.lookup import Membership, membership
 from resolvers.circles.sealing import CIRCLE, SLOT, UPDATE, seal, unseal
 from resolvers.circles.status import Event, Status, transition
 from resolvers.circles.views import CircleView, SlotView, UpdateView, circle_view, my_member_view
+from resolvers.live.activity import CircleActivityKind as Live
+from resolvers.live.activity import circle_signal
+from resolvers.live.streams import publish
 from resolvers.request import CareContext
 
 
@@ -48,6 +51,7 @@ async def _change_status(ctx: CareContext, raw_id: str, event: Event) -> CircleV
             events.circle_status_changed(circle.neighborhood, today, old, new), today
         )
         await count_if_coordinator(ctx, mine.role, circle.neighborhood, today)
+    await publish(ctx, circle_signal(circle.id, Live.STATUS_CHANGED))
     return await circle_view(ctx, circle, mine.member)
 
 
@@ -92,6 +96,7 @@ async def post_update(ctx: CareContext, raw_id: str, raw_body: str) -> UpdateVie
             expires_on=expires_on,
         )
         await count_if_coordinator(ctx, mine.role, circle.neighborhood, today)
+    await publish(ctx, circle_signal(circle.id, Live.UPDATE_POSTED))
     return UpdateView(
         id=update_id,
         circle_id=circle.id,
@@ -118,6 +123,7 @@ async def add_rota_slot(ctx: CareContext, raw_id: str, on: dt.date, raw_task: st
             task_sealed=await seal(ctx.sealer, circle.id, SLOT, slot_id, "task", task),
         )
         await count_if_coordinator(ctx, mine.role, circle.neighborhood, today)
+    await publish(ctx, circle_signal(circle.id, Live.ROTA_CHANGED))
     return SlotView(id=slot_id, circle_id=circle.id, on=day, task=task, holder=None)
 
 
@@ -156,6 +162,7 @@ async def take_rota_slot(ctx: CareContext, raw_slot_id: str) -> SlotView:
         if not taken:
             raise InvalidTransition("Someone else has taken this slot.")
         await count_if_coordinator(ctx, mine.role, circle.neighborhood, today)
+    await publish(ctx, circle_signal(circle.id, Live.ROTA_CHANGED))
     task = await unseal(ctx.sealer, circle.id, SLOT, slot_id, "task", slot["task_sealed"])
     holder = await my_member_view(ctx, mine)
     return SlotView(id=slot_id, circle_id=circle.id, on=day, task=task, holder=holder)

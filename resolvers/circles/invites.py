@@ -24,6 +24,9 @@ from resolvers.circles.lookup import membership
 from resolvers.circles.sealing import MEMBER, seal
 from resolvers.circles.status import Event, Status, transition
 from resolvers.circles.views import CircleView, InviteView, circle_view
+from resolvers.live.activity import CircleActivityKind as Live
+from resolvers.live.activity import circle_signal
+from resolvers.live.streams import publish
 from resolvers.request import CareContext
 
 
@@ -68,7 +71,10 @@ async def join_circle(ctx: CareContext, raw_code: str, raw_name: str) -> CircleV
             invite.circle.neighborhood
         )
 
+    status_changed = False  # told to live subscribers once the join has committed
+
     async def use(invite: CircleInvite) -> tuple[Circle, CircleMember, rules.Role]:
+        nonlocal status_changed
         role = rules.Role(invite.role)
         circle = await Circle.filter(id=invite.circle.id).select_for_update().first()
         if circle is None:
@@ -102,6 +108,7 @@ async def join_circle(ctx: CareContext, raw_code: str, raw_name: str) -> CircleV
             joined_on=today,
         )
         new = transition(old, Event.JOINED, count)
+        status_changed = new is not old
         if new is not old:
             await Circle.filter(id=circle.id).update(status=new.value)
             circle.status = new.value
@@ -117,4 +124,9 @@ async def join_circle(ctx: CareContext, raw_code: str, raw_name: str) -> CircleV
         )
     except IntegrityError as exc:  # the same member joining twice at once
         raise InvalidTransition("You are already in this circle.") from exc
+    if role is rules.Role.FACILITATOR:
+        await publish(ctx, circle_signal(circle.id, Live.MEMBER_LEFT))
+    await publish(ctx, circle_signal(circle.id, Live.MEMBER_JOINED))
+    if status_changed:
+        await publish(ctx, circle_signal(circle.id, Live.STATUS_CHANGED))
     return await circle_view(ctx, circle, member)

@@ -20,6 +20,9 @@ from models.repair import RepairEntry, RepairInvite, RepairParty, RepairThread
 from models.sealing import Sealer
 from resolvers import input_rules, one_time_codes
 from resolvers.aggregates import events
+from resolvers.live.activity import RepairActivityKind as Live
+from resolvers.live.activity import thread_signal
+from resolvers.live.streams import publish
 from resolvers.repair import rules
 from resolvers.repair.rules import Closure, Role, Route, Stage, ThreadState
 from resolvers.repair.view import (
@@ -173,7 +176,16 @@ async def add_repair_entry(ctx: CareContext, thread_id: str, body: str) -> Entry
             posted_on=today,
         )
         await _facilitator_action(ctx, thread, role)
+    await publish(ctx, thread_signal(thread.id, Live.ENTRY_ADDED))
     return EntryFacts(str(entry_id), stage, role, text, today)
+
+
+_MOVED = {
+    "propose": Live.ADVANCE_PROPOSED,
+    "confirm": Live.ADVANCED,
+    "pause": Live.PAUSED,
+    "resume": Live.RESUMED,
+}
 
 
 async def _move(ctx: CareContext, thread_id: str, step: str) -> ThreadFacts:
@@ -199,6 +211,7 @@ async def _move(ctx: CareContext, thread_id: str, step: str) -> ThreadFacts:
         if not changed:
             raise InvalidTransition("The thread changed meanwhile; look again.")
         await _facilitator_action(ctx, thread, role)
+    await publish(ctx, thread_signal(thread.id, _MOVED[step]))
     thread.stage, thread.paused = new.stage.value, new.paused
     thread.advance_proposed = new.advance_proposed
     return await thread_facts(ctx, thread, role)
@@ -235,5 +248,6 @@ async def close_repair_thread(
         await ctx.sealer.shred(thread_owner(thread.id))
         await aggregate_store.add(events.repair_closed(nbh, today), today)
         await _facilitator_action(ctx, thread, role)
+    await publish(ctx, thread_signal(thread.id, Live.CLOSED))
     found = await resources_for_route(nbh, route) if route is not None else []
     return ClosedFacts(closure=closure, route=route, resources=found)

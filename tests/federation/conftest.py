@@ -44,7 +44,9 @@ def compose_supergraph(folder: Path, cip_url: str, local_commons_url: str) -> Pa
     return path
 
 
-def _gateway(server: LiveServer, supergraph: Path, *, enforce: bool) -> Iterator[HiveGateway]:
+def _gateway(
+    server: LiveServer, supergraph: Path, *, enforce: bool, subscriptions: str = "sse"
+) -> Iterator[HiveGateway]:
     settings = server.settings
     assert settings.dev_jwt_secret is not None
     gateway = HiveGateway(
@@ -53,6 +55,7 @@ def _gateway(server: LiveServer, supergraph: Path, *, enforce: bool) -> Iterator
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         enforce=enforce,
+        subscriptions=subscriptions,
     ).start()
     try:
         yield gateway
@@ -64,6 +67,13 @@ def _gateway(server: LiveServer, supergraph: Path, *, enforce: bool) -> Iterator
 def gateway(server: LiveServer, supergraph: Path) -> Iterator[HiveGateway]:
     """Hive Gateway verifying JWTs and enforcing @authenticated and @requiresScopes itself."""
     yield from _gateway(server, supergraph, enforce=True)
+
+
+@pytest.fixture(scope="session")
+def ws_gateway(server: LiveServer, supergraph: Path) -> Iterator[HiveGateway]:
+    """Hive Gateway enforcing, subscribing to CIP over graphql-transport-ws (the `gateway`
+    fixture subscribes over GraphQL over SSE)."""
+    yield from _gateway(server, supergraph, enforce=True, subscriptions="ws")
 
 
 @pytest.fixture(scope="session")

@@ -13,14 +13,22 @@ Adding a case is one function taking the fixtures it needs (`every_gateway`, `se
 from __future__ import annotations
 
 import json
+import logging
+import queue
+import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from graphql import DocumentNode, EnumTypeDefinitionNode, parse
 
+from tests import live
 from tests.federation.fake_local_commons import FakeLocalCommons
-from tests.support import LiveServer
-from tests.support.gateway import Gateway
+from tests.support import LiveServer, member
+from tests.support.circles import POST, add_member, form
+from tests.support.gateway import Gateway, HiveGateway
+
+RANDOM_ID = "00000000-0000-4000-8000-000000000000"
 
 CARE_SCOPE = "{ careScope { isNot canHold cannotHold } }"
 ALERT = "mutation($n: ID!, $u: Urgency!) { raiseStewardAlert(neighborhood: $n, urgency: $u) }"
@@ -332,3 +340,56 @@ def test_a_help_request_goes_gateway_to_cip_to_local_commons(
     for secret in (circle["id"], "Oren", "Tamsin", nbh, member.sub):
         assert secret not in body
     assert received.headers["authorization"] == f"Bearer {member.token}"
+
+
+# ---------------------------------------------------------------- live activity
+@pytest.mark.parametrize("transport", ["sse", "ws"])
+def test_a_subscription_through_the_gateway_hears_another_members_change(
+    request: pytest.FixtureRequest,
+    server: LiveServer,
+    nbh: str,
+    transport: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Through the gateway: the client speaks SSE to the gateway; the gateway subscribes to
+    CIP over SSE (`gateway`) or graphql-transport-ws (`ws_gateway`); the change is another
+    member's mutation, also sent through the gateway."""
+    gw: HiveGateway = request.getfixturevalue("gateway" if transport == "sse" else "ws_gateway")
+    a = member(server)
+    circle_id = str(form(server, a, nbh, role="FOCUS")["id"])
+    b = add_member(server, a, circle_id)
+    caplog.set_level(logging.INFO, logger="cip.stream")  # the live server runs in this process
+    sub = live.sse(gw.url, b.token, live.CIRCLE_ACTIVITY, {"id": circle_id})
+    deadline = time.monotonic() + 20
+    got = None
+    # The gateway opens its subgraph subscription lazily: post until the first event arrives.
+    while got is None:
+        assert time.monotonic() < deadline, "no event through the gateway"
+        posted = gw.gql(POST, {"id": circle_id, "body": "Soup"}, token=a.token)
+        assert posted.errors == [], posted.errors
+        try:
+            got = sub.next(timeout=1)
+        except queue.Empty:
+            continue
+    assert got["data"]["circleActivity"] | {"on": None} == {
+        "circleId": circle_id,
+        "kind": "UPDATE_POSTED",
+        "on": None,
+    }
+    opened = [r for r in caplog.records if r.getMessage() == "stream opened"]
+    assert [r.cip["transport"] for r in opened] == [transport]  # type: ignore[attr-defined]
+    sub.close()
+
+
+@pytest.mark.parametrize("transport", ["sse", "ws"])
+def test_an_outsider_subscribing_through_the_gateway_gets_not_found(
+    request: pytest.FixtureRequest, server: LiveServer, nbh: str, transport: str
+) -> None:
+    gw: HiveGateway = request.getfixturevalue("gateway" if transport == "sse" else "ws_gateway")
+    a = member(server)
+    circle_id = str(form(server, a, nbh, role="FOCUS")["id"])
+    outsider = member(server)
+    theirs = live.sse(gw.url, outsider.token, live.CIRCLE_ACTIVITY, {"id": circle_id}).wait_end()
+    random = live.sse(gw.url, outsider.token, live.CIRCLE_ACTIVITY, {"id": RANDOM_ID}).wait_end()
+    assert theirs[0] == "error" and theirs == random
+    assert [e["extensions"]["code"] for e in theirs[1]] == ["NOT_FOUND"]

@@ -100,15 +100,18 @@ class HiveGateway(Gateway):
         audience: str,
         enforce: bool = True,
         secret: str | None = None,
+        subscriptions: str = "sse",
     ) -> None:
         super().__init__(supergraph, secret=secret)
         self.enforces = enforce
+        self.subscriptions = subscriptions  # how it subscribes to CIP: sse or ws
         self.name = "Hive Gateway" if enforce else "Hive Gateway (enforcing nothing)"
         self.env |= {
             "CIP_GATEWAY_ENFORCE": "1" if enforce else "0",
             "CIP_GATEWAY_JWT_SECRET": jwt_secret.decode(),
             "CIP_GATEWAY_JWT_ISSUER": issuer,
             "CIP_GATEWAY_JWT_AUDIENCE": audience,
+            "CIP_GATEWAY_SUBSCRIPTIONS": subscriptions,
         }
 
     def command(self) -> list[str]:
