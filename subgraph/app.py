@@ -128,7 +128,13 @@ class CipGraphQL(GraphQL[CareContext, None]):
 
     graphql_transport_ws_handler_class = AnsweringTransportWS
 
-    def __init__(self, settings: Settings, clock: Clock, hub: Hub, auth: Authenticator) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        hub: Hub | None = None,
+        auth: Authenticator | None = None,
+    ) -> None:
         schema = build_schema(
             dev=settings.is_dev, extensions=http_extensions(settings), executor=settings.executor
         )
@@ -148,8 +154,8 @@ class CipGraphQL(GraphQL[CareContext, None]):
         self._settings = settings
         self._clock = clock
         self._policy = policy_from(settings)
-        self._hub = hub
-        self._auth = auth
+        self._hub = hub or Hub()  # the app's (create_app); a bare view gets one of its own
+        self._auth = auth or make_authenticator(settings)
 
     async def get_context(self, request: Any, response: Any) -> CareContext:  # noqa: ARG002
         state = getattr(request, "state", None)
