@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,10 +25,11 @@ from starlette.responses import (
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.http.streaming import SSETransport
 from strawberry.subscriptions import GRAPHQL_SSE_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -122,11 +123,24 @@ class AnsweringTransportWS(BaseGraphQLTransportWSHandler[CareContext, None]):
         await operation.send_next(result)
 
 
+class TextWebSocketAdapter(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages as text frames. ``encode_json`` gives orjson's bytes,
+    which strawberry sends as binary frames; graphql-ws clients (Hive Gateway's) read text
+    frames only ("Message is missing the 'type' property")."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(self.view.encode_json_string(message))
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class CipGraphQL(GraphQL[CareContext, None]):
     """GraphQL over HTTP, and subscriptions over graphql-transport-ws (WebSocket) and GraphQL
     over SSE (distinct connections: POST with ``Accept: text/event-stream``)."""
 
     graphql_transport_ws_handler_class = AnsweringTransportWS
+    websocket_adapter_class = TextWebSocketAdapter
 
     def __init__(
         self,

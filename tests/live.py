@@ -144,6 +144,10 @@ class WsConnection:
     def _run(self) -> None:
         try:
             for raw in self.ws:
+                if not isinstance(raw, str):  # graphql-ws clients read text frames only
+                    for sub in self.subs.values():
+                        sub.messages.put(("binary frame", raw))
+                    continue
                 message = json.loads(raw)
                 kind = message.get("type")
                 if kind == "connection_ack":
