@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from tortoise import connections
 
@@ -212,7 +213,17 @@ async def coordinator_cells(neighborhood: str, first: dt.date, last: dt.date) ->
 
 
 def _cell(total: object, keys: object) -> CellState:
-    return CellState(int(str(total or 0)), int(str(keys or 0)) % KEY_SPACE)
+    return CellState(whole(total), whole(keys) % KEY_SPACE)
+
+
+def whole(value: object) -> int:
+    """A SUM as an exact int: PostgreSQL answers SUM(BIGINT) as NUMERIC, which may come back
+    in exponent form (Decimal('2.05771E+9')), SQLite as an integer."""
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value
+    return int(Decimal(str(value)))
 
 
 async def own_actions(neighborhood: str, coordinator: str, first: dt.date, last: dt.date) -> int:
@@ -222,7 +233,7 @@ async def own_actions(neighborhood: str, coordinator: str, first: dt.date, last:
         "AND week_start >= {p2} AND week_start <= {p3}",
         params=(neighborhood, coordinator, first, last),
     )
-    return int(rows[0]["total"] or 0) if rows else 0
+    return whole(rows[0]["total"]) if rows else 0
 
 
 async def forget_coordinator_weeks(before: dt.date, neighborhood: str | None = None) -> int:

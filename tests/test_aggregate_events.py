@@ -6,10 +6,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 
 import pytest
 
-from models.aggregate_store import Count, fold
+from models.aggregate_store import Count, fold, whole
 from resolvers.aggregates import events
 from resolvers.aggregates.events import Metric
 from resolvers.aggregates.payload import (
@@ -202,3 +203,11 @@ def test_the_stored_json_keeps_its_keys_at_version_2() -> None:
     assert stored["weeklyLoad"][0] == [None, 0]
     with pytest.raises(ValueError, match="version"):
         ReleasePayload.from_json({**stored, "version": 1})
+
+
+def test_sums_come_back_exact_whatever_form_the_driver_gives() -> None:
+    """PostgreSQL's SUM(BIGINT) is NUMERIC and may arrive in exponent form: a key sum that is
+    a multiple of 10,000 came back as Decimal('2.05771E+9') and int(str(...)) refused it."""
+    assert whole(Decimal("2.05771E+9")) == 2_057_710_000
+    assert whole(Decimal("4294967295")) == 4_294_967_295
+    assert whole(7) == 7 and whole(None) == 0 and whole("12") == 12
