@@ -53,24 +53,24 @@ class TokenRefused(Unauthenticated):
         self.reason = reason
 
 
+# Most specific first: PyJWKClientError is the base of PyJWKClientConnectionError.
+_REASONS_BY_ERROR: tuple[tuple[type[Exception], str], ...] = (
+    (jwt.ExpiredSignatureError, "expired"),
+    (jwt.ImmatureSignatureError, "not_yet_valid"),
+    (jwt.InvalidAudienceError, "audience"),
+    (jwt.InvalidIssuerError, "issuer"),
+    (jwt.InvalidSignatureError, "signature"),
+    (jwt.InvalidAlgorithmError, "algorithm"),
+    (jwt.PyJWKClientConnectionError, "jwks_unreachable"),
+    (jwt.PyJWKClientError, "unknown_kid"),
+)
+
+
 def refusal_reason(exc: Exception) -> str:
     """The REASONS entry for a PyJWT failure."""
-    if isinstance(exc, jwt.ExpiredSignatureError):
-        return "expired"
-    if isinstance(exc, jwt.ImmatureSignatureError):
-        return "not_yet_valid"
-    if isinstance(exc, jwt.InvalidAudienceError):
-        return "audience"
-    if isinstance(exc, jwt.InvalidIssuerError):
-        return "issuer"
-    if isinstance(exc, jwt.InvalidSignatureError):
-        return "signature"
-    if isinstance(exc, jwt.InvalidAlgorithmError):
-        return "algorithm"
-    if isinstance(exc, jwt.PyJWKClientConnectionError):
-        return "jwks_unreachable"
-    if isinstance(exc, jwt.PyJWKClientError):
-        return "unknown_kid"
+    for error, reason in _REASONS_BY_ERROR:
+        if isinstance(exc, error):
+            return reason
     return "malformed"
 
 

@@ -592,7 +592,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             for value in iterator:
                 item_path = path.add_key(index, None)
                 if type(value) not in plain and is_awaitable(value):
-                    append(self._complete_awaitable_item(item, field, item_path, value))
+                    append(self._complete_awaitable_value(item, field, item_path, value))
                     awaitable_indices.append(index)
                 else:
                     try:
@@ -637,19 +637,6 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, item.type, field.details, path)
             return None
-
-    async def _complete_awaitable_item(
-        self, item: Completion, field: FieldPlan, path: Path, value: Any
-    ) -> Any:
-        try:
-            resolved = await value
-            completed = self._complete_value(item, field, path, resolved)
-            if self.is_awaitable(completed):
-                completed = await completed
-        except Exception as raw_error:
-            self.handle_field_error(raw_error, item.type, field.details, path)
-            return None
-        return completed
 
 
 def is_planned(
