@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from auth.privacy import CellPolicy, show_count
 from models.clock import week_start
 from models.errors import BadUserInput
 from models.pseudonym import COUNTS
@@ -182,7 +183,8 @@ async def care_signals(
         gauges = payload.gauges
 
         def shown(value: int) -> int:
-            return value if value >= floor else 0  # a suppressed count fires nothing
+            # The suppression rule itself: a suppressed count fires nothing.
+            return show_count(value, CellPolicy(floor)).value or 0
 
         inputs = SignalInputs(
             neighborhood=neighborhood,

@@ -4,6 +4,7 @@
 //   node care_view.mjs BASE_URL COORDINATOR_TOKEN MEMBER_TOKEN NEIGHBOURHOOD OUT_DIR
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { CHROMIUM_ARGS } from "./chromium.mjs";
 
 const [baseUrl, coordinatorToken, memberToken, neighbourhood, outDir] = process.argv.slice(2);
 const executablePath = process.env.CIP_CHROMIUM || "/usr/bin/chromium";
@@ -104,15 +105,7 @@ async function memberView(page) {
 const browser = await chromium.launch({
   executablePath,
   headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
+  args: CHROMIUM_ARGS,
 });
 
 async function newPage(options) {

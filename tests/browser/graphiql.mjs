@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
+import { CHROMIUM_ARGS } from "./chromium.mjs";
 
 const [baseUrl, token, neighbourhood] = process.argv.slice(2);
 const executablePath = process.env.CIP_CHROMIUM || "/usr/bin/chromium";
@@ -45,15 +46,7 @@ async function run(page, query) {
 const browser = await chromium.launchPersistentContext(profile, {
   executablePath,
   headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
+  args: CHROMIUM_ARGS,
 });
 try {
   browser.on("request", (r) => requests.push(r.url()));
