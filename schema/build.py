@@ -16,11 +16,10 @@ from schema.aggregates.care_view import CareViewQuery
 from schema.asks_holds.asks import AskMutation, AskQuery
 from schema.asks_holds.holds import HoldMutation, HoldQuery
 from schema.circles.operations import CircleMutation, CircleQuery
-from schema.errors import error_shaping
 from schema.live.activity import LiveSubscription
 from schema.local_commons import LocalCommonsMutation
+from schema.pipeline import OperationStep, pipeline
 from schema.planned import PlannedExecutor
-from schema.query_cache import BoundedValidationCache, ShapedParserCache
 from schema.repair.threads import RepairMutation, RepairQuery
 from schema.scope import ScopeQuery
 from schema.support.coordinator_support import CoordinatorSupportMutation, CoordinatorSupportQuery
@@ -69,10 +68,11 @@ class CipSchema(strawberry.federation.Schema):
 
 
 def build_schema(
-    *, dev: bool = True, extensions: Sequence[Any] = (), executor: str = "planned"
+    *, dev: bool = True, steps: Sequence[OperationStep] = (), executor: str = "planned"
 ) -> CipSchema:
-    """``extensions`` (the app's query limits and request facts) run outside error shaping.
-    ``executor``: ``planned`` (schema/planned.py) or ``core`` (graphql-core's throughout)."""
+    """``steps``: the app's query limits and request facts, run by the one extension of
+    schema/pipeline.py beside error shaping and the query caches. ``executor``: ``planned``
+    (schema/planned.py) or ``core`` (graphql-core's throughout)."""
     query = merge_types("Query", QUERY_PARTS)
     mutation: Any = merge_types("Mutation", MUTATION_PARTS) if MUTATION_PARTS else None
     subscription = merge_types("Subscription", SUBSCRIPTION_PARTS)
@@ -81,11 +81,10 @@ def build_schema(
         mutation=mutation,
         subscription=subscription,
         federation_version=FEDERATION_VERSION,
-        # Parsing and validating depend on the query text and the schema only, never on the
-        # caller: a bounded cache of both saves their CPU on repeated queries (docs/benchmarks.md).
-        # Strawberry keeps both LRU caches at module level (keyed by the schema for validation),
-        # so the per-request instances share them.
-        extensions=[*extensions, error_shaping(dev), ShapedParserCache, BoundedValidationCache],
+        # One extension for every step (schema/pipeline.py): strawberry makes each extension's
+        # hooks anew per request. Parsing and validating depend on the query text and the
+        # schema only, never on the caller: both are cached per worker (schema/query_cache.py).
+        extensions=[pipeline(dev=dev, steps=steps)],
         execution_context_class=PlannedExecutor if executor == "planned" else None,
     )
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.error import GraphQLError
-from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
 from models.errors import BadUserInput, CipError, NotFound
@@ -52,27 +50,17 @@ def shape_error(error: GraphQLError, *, dev: bool) -> GraphQLError:
     )
 
 
-class ErrorShaping(SchemaExtension):
-    dev: bool = False
+def shape_result_errors(result: Any, *, dev: bool) -> None:
+    """An operation's errors, shaped (schema/pipeline.py runs it after every operation)."""
+    if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and result.errors:
+        result.errors = [shape_error(e, dev=dev) for e in result.errors]
 
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and result.errors:
-            result.errors = [shape_error(e, dev=self.dev) for e in result.errors]
 
-    def on_stream_result(self, result: Any) -> Iterator[None]:
-        """Each result of a subscription, shaped before the transport sends it."""
-        if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and result.errors:
-            result.errors = [
-                e if _shaped(e) else shape_error(e, dev=self.dev) for e in result.errors
-            ]
-        yield
+def shape_stream_errors(result: Any, *, dev: bool) -> None:
+    """Each result of a subscription, shaped before the transport sends it."""
+    if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and result.errors:
+        result.errors = [e if _shaped(e) else shape_error(e, dev=dev) for e in result.errors]
 
 
 def _shaped(error: GraphQLError) -> bool:
     return error.original_error is None and bool((error.extensions or {}).get("code"))
-
-
-def error_shaping(dev: bool) -> type[ErrorShaping]:
-    return type("ErrorShapingDev" if dev else "ErrorShapingProd", (ErrorShaping,), {"dev": dev})

@@ -1,36 +1,56 @@
 """Parsing and validation cached per worker (bounded), without changing how errors look.
 
-Strawberry's ParserCache parses inside its extension hook, so a syntax error would escape the
-path that shapes errors (BAD_USER_INPUT). Here a query that does not parse is left to
-strawberry's own parse, which reports it as usual; lru_cache never caches an exception.
-Measured in docs/benchmarks.md.
+Parsing: a bounded LRU cache keyed by the query text and the parser's options (the token
+limit). A text that does not parse is not cached (lru_cache never caches an exception): the
+caller leaves it to strawberry's own parse, which reports the error the usual way
+(BAD_USER_INPUT), where strawberry's ParserCache would let it escape the path that shapes errors.
+
+Validation: keyed by the parsed document itself, by identity (the parse cache hands back the
+same object for the same text), with the schema and the rules. Strawberry's ValidationCache
+keys an lru_cache on the document, and a document's hash is its frozen dataclass hash: every
+node of the tree hashed in Python on every request. Measured in docs/benchmarks.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
 
-from graphql import GraphQLError
-from strawberry.extensions import ParserCache, ValidationCache
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
 
 QUERY_CACHE_SIZE = 256  # distinct query texts kept parsed and validated, per worker
 
+_parse = lru_cache(maxsize=QUERY_CACHE_SIZE)(parse)
 
-class ShapedParserCache(ParserCache):
-    def __init__(self) -> None:
-        super().__init__(maxsize=QUERY_CACHE_SIZE)
-
-    def on_parse(self) -> Iterator[None]:
-        context = self.execution_context
-        try:
-            context.graphql_document = self.cached_parse_document(
-                context.query, **context.parse_options
-            )
-        except GraphQLError:
-            pass  # strawberry parses it again below and reports the error the usual way
-        yield
+_Key = tuple[int, int, tuple[Any, ...]]
+# key -> (schema, document, errors): the schema and document are kept so their ids stay theirs
+_validated: OrderedDict[_Key, tuple[GraphQLSchema, DocumentNode, list[GraphQLError]]] = (
+    OrderedDict()
+)
 
 
-class BoundedValidationCache(ValidationCache):
-    def __init__(self) -> None:
-        super().__init__(maxsize=QUERY_CACHE_SIZE)
+def parsed(query: str, options: Mapping[str, Any]) -> DocumentNode | None:
+    """The query's document, or None when it does not parse."""
+    try:
+        return _parse(query, **options)
+    except GraphQLError:
+        return None
+
+
+def validated(
+    schema: GraphQLSchema, document: DocumentNode, rules: Sequence[Any]
+) -> list[GraphQLError]:
+    """graphql-core's validation errors for the document under these rules, kept once made."""
+    rules = tuple(rules)
+    key = (id(schema), id(document), rules)
+    kept = _validated.get(key)
+    if kept is not None and kept[0] is schema and kept[1] is document:
+        _validated.move_to_end(key)
+        return kept[2]
+    errors = validate(schema, document, rules)
+    _validated[key] = (schema, document, errors)
+    if len(_validated) > QUERY_CACHE_SIZE:
+        _validated.popitem(last=False)
+    return errors

@@ -49,6 +49,7 @@ from resolvers.live.activity import StreamRules
 from resolvers.live.hub import Hub
 from resolvers.request import CareContext
 from schema.build import build_schema
+from schema.pipeline import OperationStep
 from subgraph import maintenance
 from subgraph.gate import Gate, refusal_response
 from subgraph.gateway_secret import GATEWAY_SECRET_HEADER, NOT_FROM_THE_GATEWAY, secret_matches
@@ -150,7 +151,7 @@ class CipGraphQL(GraphQL[CareContext, None]):
         auth: Authenticator | None = None,
     ) -> None:
         schema = build_schema(
-            dev=settings.is_dev, extensions=http_extensions(settings), executor=settings.executor
+            dev=settings.is_dev, steps=operation_steps(settings), executor=settings.executor
         )
         # Arrays beyond CIP_MAX_BATCH are refused by the gate before they get here.
         schema.config.batching_config = {"max_operations": settings.max_batch}
@@ -463,15 +464,16 @@ async def start_metrics_listener(settings: Settings, metrics: Metrics) -> Metric
     return listener
 
 
-def http_extensions(settings: Settings) -> list[Any]:
-    """The schema extensions of the HTTP hardening (docs/security.md: Query limits, Logs)."""
+def operation_steps(settings: Settings) -> list[OperationStep]:
+    """The steps of the HTTP hardening in every operation (docs/security.md: Query limits,
+    Logs), run by schema/pipeline.py."""
     limits = query_limits(
         max_depth=settings.max_depth,
         max_aliases=settings.max_aliases,
         max_tokens=settings.max_tokens,
         introspection=settings.introspection,
     )
-    return [OperationNames, limits]
+    return [OperationNames(), limits]
 
 
 def gate_from(settings: Settings) -> Gate:

@@ -2,13 +2,14 @@
 
 The token limit is enforced by graphql-core's parser (it stops reading at the limit), depth and
 aliases by validation rules, introspection by graphql-core's NoSchemaIntrospectionCustomRule, and
-`first` ranges (variables included) just before execution. Every violation is a GraphQL error
-without an original exception, which ErrorShaping answers as BAD_USER_INPUT with its message.
+`first` ranges (variables included) just before execution, as a step of every operation
+(schema/pipeline.py). Every violation is a GraphQL error without an original exception, which
+error shaping (schema/errors.py) answers as BAD_USER_INPUT with its message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
@@ -27,7 +28,9 @@ from graphql import (
     VariableNode,
 )
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import ExecutionContext
+
+from schema.pipeline import OperationStep
 
 FIRST_MIN = 1
 FIRST_MAX = 100
@@ -147,34 +150,30 @@ def first_violation(
     return None
 
 
-class QueryLimits(SchemaExtension):
-    """Configured by :func:`query_limits`; one instance per operation (strawberry's rule)."""
+class QueryLimits(OperationStep):
+    """The limits of one configuration, a step of every operation (schema/pipeline.py)."""
 
-    max_tokens: int = 2000
-    rules: tuple[type[ASTValidationRule], ...] = ()
+    def __init__(self, max_tokens: int, rules: tuple[type[ASTValidationRule], ...]) -> None:
+        self.max_tokens = max_tokens
+        self.rules = rules
 
-    def on_operation(self) -> Iterator[None]:
-        context = self.execution_context
+    def prepare(self, context: ExecutionContext) -> None:
         context.parse_options["max_tokens"] = self.max_tokens
         context.validation_rules = (*context.validation_rules, *self.rules)
-        yield
 
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
+    def check(self, context: ExecutionContext) -> None:
         document = context.graphql_document
         if document is not None and context.result is None:
             error = first_violation(document, context.variables)
             if error is not None:
                 # A result set before execution makes strawberry skip executing the operation.
                 context.result = ExecutionResult(data=None, errors=[error])
-        yield
 
 
 def query_limits(
     *, max_depth: int, max_aliases: int, max_tokens: int, introspection: bool
-) -> type[QueryLimits]:
-    rules = [depth_rule(max_depth), alias_rule(max_aliases)]
+) -> QueryLimits:
+    rules: list[type[ASTValidationRule]] = [depth_rule(max_depth), alias_rule(max_aliases)]
     if not introspection:
         rules.append(NoSchemaIntrospectionCustomRule)
-    attrs = {"max_tokens": max_tokens, "rules": tuple(rules)}
-    return type("QueryLimitsConfigured", (QueryLimits,), attrs)
+    return QueryLimits(max_tokens, tuple(rules))

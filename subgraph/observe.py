@@ -10,15 +10,15 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import OperationDefinitionNode
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.extensions import SchemaExtension
+from strawberry.types.execution import ExecutionContext
 
+from schema.pipeline import OperationStep
 from subgraph.logs import log_request
 from subgraph.metrics import Metrics
 
@@ -73,17 +73,11 @@ def result_outcome(errors: Any) -> str:
     return "OK"
 
 
-class OperationNames(SchemaExtension):
-    """Notes the executed operation's name on the request (CareContext.request)."""
+class OperationNames(OperationStep):
+    """Notes the executed operation's name on the request (CareContext.request), also when
+    strawberry refuses the operation with an HTTP 400 (``finish`` always runs)."""
 
-    def on_operation(self) -> Iterator[None]:
-        try:
-            yield
-        finally:  # also when strawberry refuses the operation with an HTTP 400
-            self._note_name()
-
-    def _note_name(self) -> None:
-        context = self.execution_context
+    def finish(self, context: ExecutionContext) -> None:
         request = getattr(context.context, "request", None)
         facts = facts_of(request) if request is not None else None
         if facts is None:

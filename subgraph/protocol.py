@@ -11,10 +11,13 @@ entry. ``application/json`` is answered otherwise, as before: 200 for every Grap
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from subgraph.persisted import Refused
+
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
@@ -103,7 +106,7 @@ def has_lone_surrogate(value: object) -> bool:
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if any("\ud800" <= ch <= "\udfff" for ch in item):
+            if not item.isascii() and SURROGATE.search(item):
                 return True
         elif isinstance(item, dict):
             stack.extend(item.keys())

@@ -27,7 +27,7 @@ from models.sealing import Sealer
 from resolvers.request import CareContext
 from schema.build import CipSchema, build_schema
 from schema.planned import is_planned
-from subgraph.app import http_extensions, make_authenticator
+from subgraph.app import make_authenticator, operation_steps
 from subgraph.policy import Policy, policy_from
 from subgraph.settings import Settings
 
@@ -60,10 +60,10 @@ class ExecutorPair:
         self.settings = settings
         self.clock = clock
         self.planned: CipSchema = build_schema(
-            dev=settings.is_dev, extensions=http_extensions(settings), executor="planned"
+            dev=settings.is_dev, steps=operation_steps(settings), executor="planned"
         )
         self.core: CipSchema = build_schema(
-            dev=settings.is_dev, extensions=http_extensions(settings), executor="core"
+            dev=settings.is_dev, steps=operation_steps(settings), executor="core"
         )
         self.policy: Policy = policy_from(settings)
         self.auth: Authenticator = make_authenticator(settings)

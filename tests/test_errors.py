@@ -13,8 +13,8 @@ import strawberry
 from auth.viewer import ANONYMOUS, Viewer
 from models.errors import ERROR_CODES, CipError, NotFound
 from schema.build import CipSchema
-from schema.errors import error_shaping
 from schema.fields import public_field
+from schema.pipeline import pipeline
 from tests.support import LiveServer
 
 SECRET = "Amira is sleeping in her car"
@@ -44,7 +44,7 @@ class Query:
 
 
 def _schema(dev: bool) -> CipSchema:
-    return CipSchema(query=Query, federation_version="2.9", extensions=[error_shaping(dev)])
+    return CipSchema(query=Query, federation_version="2.9", extensions=[pipeline(dev=dev)])
 
 
 def test_unexpected_errors_are_masked_and_logged_without_detail(
@@ -104,7 +104,7 @@ class RaceQuery:
 
 
 def test_a_shredded_key_between_lookup_and_opening_answers_not_found() -> None:
-    schema = CipSchema(query=RaceQuery, federation_version="2.9", extensions=[error_shaping(False)])
+    schema = CipSchema(query=RaceQuery, federation_version="2.9", extensions=[pipeline(dev=False)])
     result = asyncio.run(schema.execute("{ gone }", context_value=Ctx(ANONYMOUS)))
     assert result.errors is not None
     assert result.errors[0].extensions == {"code": "NOT_FOUND"}

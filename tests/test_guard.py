@@ -13,8 +13,8 @@ from auth.guard import DirectiveGuard, FieldRule, authorize, missing_scope_messa
 from auth.viewer import AGGREGATE_READ, ANONYMOUS, COORDINATOR, Viewer
 from models.errors import Forbidden, Unauthenticated
 from resolvers.request import Policy
-from schema.errors import error_shaping
 from schema.fields import member_field, public_field
+from schema.pipeline import pipeline
 
 pytestmark = pytest.mark.unit
 
@@ -52,7 +52,7 @@ class Query:
 
 
 SCHEMA = strawberry.federation.Schema(
-    query=Query, federation_version="2.9", extensions=[error_shaping(False)]
+    query=Query, federation_version="2.9", extensions=[pipeline(dev=False)]
 )
 MEMBER = Viewer(subject="p1")
 COORD = Viewer(subject="p2", scopes=frozenset({COORDINATOR}), neighborhoods=frozenset({"elm"}))

@@ -26,8 +26,8 @@ from auth.rate_guard import RateGuard
 from auth.rate_limits import Limits, MemoryCounter, RateLimiter
 from auth.viewer import ANONYMOUS, Viewer
 from schema.build import build_schema
-from schema.errors import error_shaping
 from schema.fields import member_field, member_mutation, member_subscription, public_field
+from schema.pipeline import pipeline
 
 pytestmark = pytest.mark.unit
 
@@ -162,7 +162,7 @@ def test_a_caller_the_directive_guard_refuses_is_not_counted() -> None:
     app = SimpleNamespace(state=SimpleNamespace(rate_limiter=limiter, rate_client_header=None))
     scope = {"type": "http", "app": app, "headers": [], "client": ("192.0.2.1", 1)}
     schema = strawberry.federation.Schema(
-        query=_Query, mutation=_OneMutation, extensions=[error_shaping(False)]
+        query=_Query, mutation=_OneMutation, extensions=[pipeline(dev=False)]
     )
 
     def codes(viewer: Viewer) -> list[str]:
