@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from functools import lru_cache
 
 CIRCLES = "circles"
 REPAIR = "repair"
@@ -24,26 +25,54 @@ CAPABILITIES = (CIRCLES, REPAIR, ASKS_HOLDS, SUPPORT, COUNTS)
 
 def pseudonym(key: bytes, iss: str, sub: str) -> str:
     """HMAC-SHA256(key, iss|sub) in hex. Not reversible and not joinable without the key."""
-    return hmac.new(key, f"{iss}|{sub}".encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(key, f"{iss}|{sub}".encode(), "sha256").hex()
 
 
+@lru_cache(maxsize=len(CAPABILITIES) * 4)
 def capability_key(key: bytes, capability: str) -> bytes:
-    """The key of one capability's pseudonyms, derived from CIP_PSEUDONYM_KEY."""
+    """The key of one capability's pseudonyms, derived from CIP_PSEUDONYM_KEY (made once per
+    key and capability in a process)."""
     if capability not in CAPABILITIES:
         raise ValueError(f"unknown capability {capability!r}")
-    return hmac.new(
-        key, f"cip-capability-pseudonym-v1|{capability}".encode(), hashlib.sha256
-    ).digest()
+    return hmac.digest(key, f"cip-capability-pseudonym-v1|{capability}".encode(), "sha256")
 
 
 def rekeyed(derived: bytes, base: str) -> str:
     """The capability pseudonym of a base pseudonym, under the capability's derived key."""
-    return hmac.new(derived, base.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(derived, base.encode(), "sha256").hex()
+
+
+class CapabilityPseudonyms(Mapping[str, str]):
+    """Every capability's pseudonym of one base pseudonym, each made the first time it is
+    asked for: a request uses one or two of the five."""
+
+    __slots__ = ("_base", "_key", "_made")
+
+    def __init__(self, key: bytes, base: str) -> None:
+        self._key = key
+        self._base = base
+        self._made: dict[str, str] = {}
+
+    def __getitem__(self, capability: str) -> str:
+        made = self._made.get(capability)
+        if made is None:
+            if capability not in CAPABILITIES:
+                raise KeyError(capability)
+            made = self._made[capability] = rekeyed(
+                capability_key(self._key, capability), self._base
+            )
+        return made
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(CAPABILITIES)
+
+    def __len__(self) -> int:
+        return len(CAPABILITIES)
 
 
 def capability_pseudonyms(key: bytes, base: str) -> Mapping[str, str]:
-    """Every capability's pseudonym of one base pseudonym (five HMACs, per request)."""
-    return {c: rekeyed(capability_key(key, c), base) for c in CAPABILITIES}
+    """Every capability's pseudonym of one base pseudonym, made when first asked for."""
+    return CapabilityPseudonyms(key, base)
 
 
 def for_capability(key: bytes, capability: str, iss: str, sub: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions.runner import SchemaExtensionsRunner
 from strawberry.federation.schema_directives import Link
 from strawberry.printer import print_schema
 from strawberry.tools import merge_types
@@ -18,7 +19,7 @@ from schema.asks_holds.holds import HoldMutation, HoldQuery
 from schema.circles.operations import CircleMutation, CircleQuery
 from schema.live.activity import LiveSubscription
 from schema.local_commons import LocalCommonsMutation
-from schema.pipeline import OperationStep, pipeline
+from schema.pipeline import OperationStep, PipelineRunner, pipeline
 from schema.planned import PlannedExecutor
 from schema.repair.threads import RepairMutation, RepairQuery
 from schema.scope import ScopeQuery
@@ -57,6 +58,11 @@ class CipSchema(strawberry.federation.Schema):
         url = f"https://specs.apollo.dev/federation/v{FEDERATION_VERSION}"
         if not any(isinstance(d, Link) and d.url == url for d in self.schema_directives):
             self.schema_directives = [*self.schema_directives, Link(url=url, import_=[])]
+
+    def create_extensions_runner(
+        self, execution_context: ExecutionContext, extensions: list[Any]
+    ) -> SchemaExtensionsRunner:
+        return PipelineRunner(execution_context, extensions)
 
     def process_errors(
         self,

@@ -14,9 +14,9 @@ node of the tree hashed in Python on every request. Measured in docs/benchmarks.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
 
@@ -29,6 +29,29 @@ _Key = tuple[int, int, tuple[Any, ...]]
 _validated: OrderedDict[_Key, tuple[GraphQLSchema, DocumentNode, list[GraphQLError]]] = (
     OrderedDict()
 )
+
+
+T = TypeVar("T")
+
+
+def per_document(compute: Callable[[DocumentNode], T]) -> Callable[[DocumentNode], T]:
+    """``compute`` of a parsed document, kept by the document's identity (bounded as the
+    parse cache is): what depends on the document alone is worked out once per query text."""
+    kept: OrderedDict[int, tuple[DocumentNode, T]] = OrderedDict()
+
+    def of(document: DocumentNode) -> T:
+        key = id(document)
+        entry = kept.get(key)
+        if entry is not None and entry[0] is document:
+            kept.move_to_end(key)
+            return entry[1]
+        value = compute(document)
+        kept[key] = (document, value)
+        if len(kept) > QUERY_CACHE_SIZE:
+            kept.popitem(last=False)
+        return value
+
+    return of
 
 
 def parsed(query: str, options: Mapping[str, Any]) -> DocumentNode | None:

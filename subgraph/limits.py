@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from graphql import (
+    ArgumentNode,
     ASTValidationRule,
     DocumentNode,
     ExecutionResult,
@@ -31,6 +32,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.types.execution import ExecutionContext
 
 from schema.pipeline import OperationStep
+from schema.query_cache import per_document
 
 FIRST_MIN = 1
 FIRST_MAX = 100
@@ -117,16 +119,19 @@ def alias_rule(max_aliases: int) -> type[ASTValidationRule]:
     return AliasLimit
 
 
-def first_violation(
-    document: DocumentNode, variables: Mapping[str, Any] | None
-) -> GraphQLError | None:
-    """The first `first:` argument (literal or variable) outside FIRST_MIN..FIRST_MAX."""
-    defaults: dict[str, Any] = {}
+# A `first:` argument of a document: its node, and its literal value or its variable's name
+# with that variable's default.
+_FirstSite = tuple[ArgumentNode, int | None, str | None, int | None]
+
+
+def _first_sites(document: DocumentNode) -> list[_FirstSite]:
+    defaults: dict[str, int] = {}
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode):
             for var in definition.variable_definitions or ():
                 if isinstance(var.default_value, IntValueNode):
                     defaults[var.variable.name.value] = int(var.default_value.value)
+    sites: list[_FirstSite] = []
     stack: list[Any] = list(document.definitions)
     while stack:
         node = stack.pop()
@@ -134,19 +139,31 @@ def first_violation(
             for argument in node.arguments or ():
                 if argument.name.value != "first":
                     continue
-                value: Any = None
                 if isinstance(argument.value, IntValueNode):
-                    value = int(argument.value.value)
+                    sites.append((argument, int(argument.value.value), None, None))
                 elif isinstance(argument.value, VariableNode):
                     name = argument.value.name.value
-                    value = (variables or {}).get(name, defaults.get(name))
-                if isinstance(value, int) and not FIRST_MIN <= value <= FIRST_MAX:
-                    return GraphQLError(
-                        f"first must be between {FIRST_MIN} and {FIRST_MAX}.", argument
-                    )
+                    sites.append((argument, None, name, defaults.get(name)))
         selection_set = getattr(node, "selection_set", None)
         if selection_set is not None:
             stack.extend(selection_set.selections)
+    return sites
+
+
+_sites = per_document(_first_sites)
+
+
+def first_violation(
+    document: DocumentNode, variables: Mapping[str, Any] | None
+) -> GraphQLError | None:
+    """The first `first:` argument (literal or variable) outside FIRST_MIN..FIRST_MAX. Where
+    the document's `first:` arguments are is found once per document (``per_document``)."""
+    for argument, literal, name, default in _sites(document):
+        value: Any = literal
+        if name is not None:
+            value = (variables or {}).get(name, default)
+        if isinstance(value, int) and not FIRST_MIN <= value <= FIRST_MAX:
+            return GraphQLError(f"first must be between {FIRST_MIN} and {FIRST_MAX}.", argument)
     return None
 
 

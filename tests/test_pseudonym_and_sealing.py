@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import uuid
 
@@ -7,11 +9,18 @@ import pytest
 
 from models.clock import Clock
 from models.keystore import DataKey
-from models.pseudonym import code_hash, pseudonym
+from models.pseudonym import (
+    CAPABILITIES,
+    capability_pseudonyms,
+    code_hash,
+    for_capability,
+    pseudonym,
+)
 from models.sealing import Sealer, SealError, owner_of, row_aad, unwrap_key, wrap_key
 from tests.support import LiveServer
 
 KEY = os.urandom(32)
+ALICE = ("https://id.example.org/", "alice")
 
 
 def test_pseudonym_is_stable_keyed_and_hides_the_subject() -> None:
@@ -21,6 +30,25 @@ def test_pseudonym_is_stable_keyed_and_hides_the_subject() -> None:
     assert p != pseudonym(KEY, "https://other.example.org/", "alice")
     assert p != pseudonym(KEY, "https://id.example.org/", "bob")
     assert "alice" not in p and len(p) == 64
+
+
+def test_capability_pseudonyms_are_the_stored_scheme_made_when_asked() -> None:
+    """What rows store, whether asked for first or never: HMAC-SHA256 of the base pseudonym
+    under HMAC-SHA256(key, "cip-capability-pseudonym-v1|" + capability), in hex."""
+    base = pseudonym(KEY, "https://id.example.org/", "alice")
+    assert base == hmac.new(KEY, b"https://id.example.org/|alice", hashlib.sha256).hexdigest()
+    made = capability_pseudonyms(KEY, base)
+    assert set(made) == set(CAPABILITIES) and len(made) == len(CAPABILITIES)
+    for capability in reversed(CAPABILITIES):
+        derived = hmac.new(
+            KEY, f"cip-capability-pseudonym-v1|{capability}".encode(), hashlib.sha256
+        ).digest()
+        expected = hmac.new(derived, base.encode(), hashlib.sha256).hexdigest()
+        assert made[capability] == expected == for_capability(KEY, capability, *ALICE)
+    assert len(set(made.values())) == len(CAPABILITIES)
+    assert made.get("unknown") is None
+    with pytest.raises(KeyError):
+        made["unknown"]
 
 
 def test_code_hash_is_not_the_code() -> None:

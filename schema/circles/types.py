@@ -14,7 +14,7 @@ from resolvers.circles.rules import Role
 from resolvers.circles.status import Status
 from resolvers.circles.views import CircleView, InviteView, MemberView, SlotView, UpdateView
 from resolvers.request import CareContext
-from schema.circles.loaders import circle_loaders
+from schema.circles.loaders import Converted, circle_loaders
 from schema.notices import NOT_CLINICAL
 
 T = TypeVar("T")
@@ -46,18 +46,23 @@ class CircleMember:
 
 
 def _member_or_none(
-    view: MemberView | None, converted: dict[MemberView, CircleMember] | None = None
+    view: MemberView | None, converted: Converted | None = None
 ) -> CircleMember | None:
     if view is None:
         return None
     return CircleMember.from_view(view) if converted is None else _member(view, converted)
 
 
-def _member(view: MemberView, converted: dict[MemberView, CircleMember]) -> CircleMember:
-    """The member's schema object, made once per member in a request (``converted``)."""
-    member = converted.get(view)
-    if member is None:
-        member = converted[view] = CircleMember.from_view(view)
+def _member(view: MemberView, converted: Converted) -> CircleMember:
+    """The member's schema object, made once per member in a request (``converted``, by the
+    view's identity: the authors of updates and holders of slots are the members' own views,
+    and a frozen dataclass's hash is computed in Python, field by field)."""
+    entry = converted.get(id(view))
+    if entry is not None and entry[0] is view:
+        member: CircleMember = entry[1]
+        return member
+    member = CircleMember.from_view(view)
+    converted[id(view)] = (view, member)
     return member
 
 
@@ -74,9 +79,7 @@ class CircleUpdate:
     )
 
     @classmethod
-    def from_view(
-        cls, view: UpdateView, converted: dict[MemberView, CircleMember] | None = None
-    ) -> CircleUpdate:
+    def from_view(cls, view: UpdateView, converted: Converted | None = None) -> CircleUpdate:
         return cls(
             id=strawberry.ID(str(view.id)),
             body=view.body,
@@ -96,9 +99,7 @@ class RotaSlot:
     )
 
     @classmethod
-    def from_view(
-        cls, view: SlotView, converted: dict[MemberView, CircleMember] | None = None
-    ) -> RotaSlot:
+    def from_view(cls, view: SlotView, converted: Converted | None = None) -> RotaSlot:
         return cls(
             id=strawberry.ID(str(view.id)),
             on=view.on,
