@@ -5,11 +5,15 @@ Wall time on a shared 2-core machine moves by 2x within an hour; the instruction
 executes do not. For each backend a fresh database is seeded (as `cip bench run` does), then
 one process per target (CIP's ASGI app, the raw endpoint's) runs under callgrind: it builds
 the app, warms every scenario up (caches, connections), then runs each scenario's requests
-inside one ctypes callback. Callgrind collects only inside that callback
-(``--toggle-collect``) and dumps when it returns (``--dump-after``), so each dump holds one
-scenario's requests and nothing else: no start-up, no imports, no warm-up. Requests are
-called on the ASGI app in process (the same scope, headers and body an HTTP request brings;
-no socket, no client). The database server's own work is in its process and not counted.
+inside one ctypes callback. Callgrind counts every thread of the process (aiosqlite runs
+SQLite in a thread of its own) and dumps on entering the callback (``--dump-before``) and on
+leaving it (``--dump-after``), so every second dump holds one scenario's requests and
+nothing else: no start-up, no imports, no warm-up. (Collecting only inside the callback,
+``--toggle-collect``, counted the calling thread alone: CIP's SQLite work in aiosqlite's
+thread went uncounted.) Requests are called on the ASGI app in process (the same scope,
+headers and body an HTTP request brings; no socket, no client). The scenario
+``circle(id) data layer`` sends the statements of one circle(id) alone (bench/datalayer.py).
+The database server's own work is in its process and not counted.
 
 valgrind comes from Debian's package: the command installs it with apt-get when it is
 missing and it may (``--install``), else it says how. CI does not run this command.
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import datetime as dt
 import json
 import os
 import re
@@ -26,11 +31,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import datalayer
 from bench.seed import SeedPlan
 from subgraph.runtime import CommandError
 
@@ -41,8 +48,10 @@ SCENARIOS = (
     "careWeeks(12)",
     "joinCircle",
     "postCircleUpdate",
+    datalayer.NAME,
 )
-RAW = ("myCircles", "circle(id)")
+RAW = ("myCircles", "circle(id)", datalayer.NAME)
+DATA = (datalayer.NAME,)  # scenarios of statements alone (bench/datalayer.py), not requests
 WARM_UP = 5
 TOGGLE = "_CallPythonObject"  # the C function a ctypes callback runs Python through
 
@@ -147,22 +156,20 @@ def child(target: str, plan_file: str) -> None:
         from bench.raw import app_factory
 
         app = app_factory()
+    store = getattr(app.state, "store", None)  # the raw endpoint's driver
     loop = asyncio.new_event_loop()
     lifespan = app.router.lifespan_context(app)
     loop.run_until_complete(lifespan.__aenter__())
     try:
         for scenario in plan["scenarios"]:
-            requests: list[Request] = [(q, v, t) for q, v, t in scenario["requests"]]
-            for query, variables, token in requests[:WARM_UP]:
-                loop.run_until_complete(_call(app, query, variables, token))
-            measured = requests[WARM_UP:]
+            if scenario["name"] in DATA:
+                run_all = _statements_runner(scenario, store)
+                loop.run_until_complete(run_all(WARM_UP))
+            else:
+                run_all = _requests_runner(app, scenario, loop)
 
-            async def run_all(batch: list[Request] = measured) -> None:
-                for query, variables, token in batch:
-                    await _call(app, query, variables, token)
-
-            def measure(run: Callable[[], Any] = run_all) -> int:
-                loop.run_until_complete(run())
+            def measure(run: Callable[[int | None], Any] = run_all) -> int:
+                loop.run_until_complete(run(None))
                 return 0
 
             ctypes.CFUNCTYPE(ctypes.c_int)(measure)()
@@ -171,15 +178,70 @@ def child(target: str, plan_file: str) -> None:
         loop.close()
 
 
+def _requests_runner(
+    app: Any, scenario: dict[str, Any], loop: asyncio.AbstractEventLoop
+) -> Callable[[int | None], Any]:
+    """The scenario's requests after its warm-up ones (which run here, once)."""
+    requests: list[Request] = [(q, v, t) for q, v, t in scenario["requests"]]
+    for query, variables, token in requests[:WARM_UP]:
+        loop.run_until_complete(_call(app, query, variables, token))
+    measured = requests[WARM_UP:]
+
+    async def run_all(_: int | None) -> None:
+        for query, variables, token in measured:
+            await _call(app, query, variables, token)
+
+    return run_all
+
+
+def _statements_runner(scenario: dict[str, Any], store: Any) -> Callable[[int | None], Any]:
+    """The statements of the scenario ``count`` times (None: as often as it has requests)."""
+    member, today, count = scenario["member"], dt.date.fromisoformat(scenario["today"]), 0
+    batches = [
+        datalayer.circle_statements(member, uuid.UUID(c), today) for c in scenario["circles"]
+    ]
+    measured = scenario["count"]
+
+    async def run_all(times: int | None) -> None:
+        nonlocal count
+        for _ in range(measured if times is None else times):
+            batch = batches[count % len(batches)]
+            count += 1
+            rows = await (
+                datalayer.through_cip(batch)
+                if store is None
+                else datalayer.through_raw(store, batch)
+            )
+            if rows == 0:
+                raise CommandError("the data layer scenario read no rows", 1)
+
+    return run_all
+
+
 # ---------------------------------------------------------------------- the runner
 def _requests(bench: Any, scenarios: list[str], count: int) -> list[dict[str, Any]]:
     from bench import names
+    from models.pseudonym import CIRCLES, for_capability
+    from subgraph.settings import DEV_ISSUER, load_settings
 
     probe = bench.token(names.ISSUER_SUB_PROBE)
     ids = asyncio.run(_probe_circles(bench.env, probe))
     makers = bench.scenarios(ids)
-    out = []
+    out: list[dict[str, Any]] = []
     for name in scenarios:
+        if name in DATA:
+            key = load_settings(bench.env).pseudonym_key
+            member = for_capability(key, CIRCLES, DEV_ISSUER, names.ISSUER_SUB_PROBE)
+            out.append(
+                {
+                    "name": name,
+                    "member": member,
+                    "circles": ids,
+                    "today": bench.today.isoformat(),
+                    "count": count,
+                }
+            )
+            continue
         make = makers[name]
         out.append({"name": name, "requests": [list(make(i)) for i in range(WARM_UP + count)]})
     return out
@@ -224,8 +286,11 @@ def measure_backend(
                     [
                         valgrind,
                         "--tool=callgrind",
-                        "--collect-atstart=no",
-                        f"--toggle-collect={TOGGLE}",
+                        # Every thread counts (aiosqlite runs SQLite in a thread of its
+                        # own); a dump on entering and on leaving the measuring callback
+                        # puts each scenario's requests alone in every second dump.
+                        "--collect-atstart=yes",
+                        f"--dump-before={TOGGLE}",
                         f"--dump-after={TOGGLE}",
                         f"--callgrind-out-file={out}.%p",
                         "-q",
@@ -245,7 +310,7 @@ def measure_backend(
                 dumps = sorted(
                     (p for p in Path(work).glob(f"callgrind.{target}.*") if _dump_no(p) > 0),
                     key=_dump_no,
-                )
+                )[1::2]  # before each scenario: start-up or warm-up; then the scenario
                 if len(dumps) != len(scenarios):
                     raise CommandError(
                         f"expected {len(scenarios)} callgrind dumps, found {len(dumps)}", 1

@@ -262,10 +262,12 @@ def app_factory() -> Starlette:
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", raw.endpoint, methods=["POST"]),
             Route("/healthz", healthz),
         ],
         lifespan=lifespan,
     )
+    app.state.store = store  # for bench/datalayer.py: the statements alone
+    return app

@@ -25,7 +25,7 @@ KEY_BYTES = 32
 KEYS = "SELECT owner, wrapped FROM cip_data_key WHERE owner IN ({ids})"
 
 
-def _keystore() -> str:
+def keystore_connection() -> str:
     """The name of the connection holding the key table (CIP_KEYSTORE_URL or the default)."""
     return str(DataKey._meta.default_connection)
 
@@ -104,7 +104,7 @@ class Sealer:
         missing = [o for o in owners if o not in self._keys]
         if not missing:
             return
-        rows = await statements.select(KEYS, missing, connection=_keystore())
+        rows = await statements.select(KEYS, missing, connection=keystore_connection())
         for row in rows:
             owner, wrapped = row["owner"], bytes(row["wrapped"])
             self._keys[owner] = AESGCM(unwrap_key(self._master, owner, wrapped))

@@ -46,7 +46,7 @@ from tortoise.backends.sqlite.client import (
     SqliteTransactionWrapper,
     translate_exceptions,
 )
-from tortoise.exceptions import TransactionManagementError
+from tortoise.exceptions import OperationalError, TransactionManagementError
 
 BEGIN = "BEGIN IMMEDIATE"
 BUSY_TIMEOUT_MS = 5000  # sqlite3's default, restored after each checkpoint attempt
@@ -120,6 +120,7 @@ class ImmediateSqliteClient(SqliteClient):
         super().__init__(file_path, **kwargs)
         self.dirty = False  # a destructive statement committed since the last checkpoint
         self.written = False  # any write since the WAL was last truncated
+        self._reader: sqlite3.Connection | None = None  # read_now's connection
         _clients.add(self)
 
     async def create_connection(self, with_db: bool) -> None:
@@ -130,6 +131,43 @@ class ImmediateSqliteClient(SqliteClient):
 
     def _in_transaction(self) -> SqliteTransactionContext:
         return ScrubbingTransactionContext(ImmediateTransactionWrapper(self), self._lock)
+
+    # ---------------------------------------------------------------- reads on the loop
+    def read_now(self, query: str, values: Sequence[Any]) -> list[dict[str, Any]] | None:
+        """One SELECT outside any transaction, on a read-only connection of its own, called
+        on the event loop as the raw driver calls sqlite3 (aiosqlite hands every statement to
+        its thread and back: most of what CIP's data layer cost beyond the driver's,
+        docs/benchmarks.md). It holds no snapshot once it returns (autocommit, the cursor
+        read to its end and closed), so it never keeps a checkpoint waiting. None when it
+        cannot answer at once (an in-memory database, a file another connection holds
+        busy: it never waits), and the caller goes the usual way."""
+        reader = self._reader
+        if reader is None:
+            if self._connection is None or not _on_disk(self.filename):
+                return None
+            reader = self._reader = self._open_reader()
+        try:
+            cursor = reader.execute(query, values)
+            try:
+                rows = cursor.fetchall()
+            finally:
+                cursor.close()
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                return None
+            raise OperationalError(exc) from exc
+        self.log.debug("%s: %s", query, values)  # counted as Tortoise's statements are
+        return [dict(row) for row in rows]
+
+    def _open_reader(self) -> sqlite3.Connection:
+        reader = sqlite3.connect(self.filename, isolation_level=None, check_same_thread=False)
+        reader.row_factory = sqlite3.Row
+        for pragma, value in self.pragmas.items():  # secure_delete, temp_store=MEMORY, ...
+            reader.execute(f"PRAGMA {pragma}={value}").close()
+        reader.execute("PRAGMA query_only=ON").close()
+        reader.execute("PRAGMA busy_timeout=0").close()
+        make_private(self.filename)
+        return reader
 
     # ---------------------------------------------------------------- autocommit statements
     async def _after(self, query: str) -> None:
@@ -207,6 +245,9 @@ class ImmediateSqliteClient(SqliteClient):
             delay = min(delay * 2, 0.1)
 
     async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         if self._connection is not None and self.dirty:
             await self._checkpoint()
         _pending.discard(self)

@@ -12,14 +12,16 @@ else goes through the ORM. Marks in the SQL text: ``{ids}`` for a list of ids, `
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
 from tortoise import connections
 
 MARKS = {"postgres": "$", "sqlite": "?"}
+_READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)  # a read (INSERT ... RETURNING is not)
 
 
 @lru_cache(maxsize=256)
@@ -60,8 +62,15 @@ def _prepare(
 async def select(
     sql: str, ids: Sequence[Any] = (), params: Sequence[Any] = (), connection: str = "default"
 ) -> list[dict[str, Any]]:
-    """The rows, as the driver gives them (see ``as_uuid``, ``as_date``)."""
+    """The rows, as the driver gives them (see ``as_uuid``, ``as_date``). On SQLite a SELECT
+    outside a transaction is read on the event loop (models/sqlite_engine.py ``read_now``):
+    the hand-written statements are the small indexed reads of a page."""
     conn, text, values = _prepare(sql, ids, params, connection)
+    read_now = getattr(conn, "read_now", None)  # CIP's SQLite client, not in a transaction
+    if read_now is not None and _READ.match(text):
+        rows: list[dict[str, Any]] | None = read_now(text, values)
+        if rows is not None:
+            return rows
     return list(await conn.execute_query_dict(text, values))
 
 
@@ -77,6 +86,31 @@ async def execute(
 def as_uuid(value: Any) -> uuid.UUID:
     """A UUID column's value: a UUID from asyncpg, its text from SQLite."""
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+IDS_KEPT = 4096  # ids one context keeps parsed (a WebSocket's serves many operations)
+
+
+def id_table() -> Callable[[Any], uuid.UUID]:
+    """``as_uuid`` for one request: each id's text is parsed once and the same UUID object
+    given every time. On SQLite a page's rows repeat their circle's id and their authors'
+    ids, and each parse is uuid.UUID's constructor in Python; the same object also makes
+    every dict lookup by id an identity match (no UUID.__eq__ in Python). Nothing outlives
+    its context; one that serves many operations starts afresh past ``IDS_KEPT`` ids."""
+    made: dict[Any, uuid.UUID] = {}
+    uuid_type = uuid.UUID
+
+    def as_uuid(value: Any) -> uuid.UUID:
+        if isinstance(value, uuid_type):  # asyncpg's
+            return value
+        found = made.get(value)
+        if found is None:
+            if len(made) >= IDS_KEPT:
+                made.clear()
+            found = made[value] = uuid_type(str(value))
+        return found
+
+    return as_uuid
 
 
 def as_date(value: Any) -> dt.date:

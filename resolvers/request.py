@@ -4,6 +4,8 @@ coordinator acts for, folded into queries."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +13,7 @@ from auth.viewer import ALL_NEIGHBORHOODS, NOT_THIS_NEIGHBORHOOD, Viewer
 from models.clock import Clock
 from models.errors import Forbidden, Unauthenticated
 from models.sealing import Sealer
+from models.statements import id_table
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class CareContext:
     request: Any = None
     # Per-request DataLoaders and caches; never shared across requests.
     loaders: dict[str, Any] = field(default_factory=dict)
+    ids: Callable[[Any], uuid.UUID] = field(default_factory=id_table)  # ids parsed once
     # Live activity (resolvers/live/hub.py's Hub) and what one connection counts: over a
     # WebSocket one context serves every operation of the connection.
     live: Any = None

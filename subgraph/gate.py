@@ -101,7 +101,9 @@ class Gate:
                 raise Refused("The request holds no operation.", 400)
             items: list[Any] = [self._operation(item) for item in data]
             return _replay(json.dumps(items).encode(), receive)
-        return _replay(json.dumps(self._operation(data)).encode(), receive)
+        operation = self._operation(data)
+        # Unchanged by the checks (no persisted operation filled in): the body as it came.
+        return _replay(body if operation == data else json.dumps(operation).encode(), receive)
 
     def _operation(self, item: Any) -> dict[str, Any]:
         if not isinstance(item, dict):

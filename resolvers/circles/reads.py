@@ -33,7 +33,7 @@ async def _preload(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> None:
 
 
 async def _circle_views(ctx: CareContext, rows: list[dict[str, Any]]) -> list[CircleView]:
-    await _preload(ctx, [statements.as_uuid(r["id"]) for r in rows])
+    await _preload(ctx, [ctx.ids(r["id"]) for r in rows])
     return [await circle_view_of_row(ctx, r) for r in rows]
 
 
@@ -63,8 +63,8 @@ async def members_of(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> list[
     await _preload(ctx, circle_ids)
     by_circle: dict[uuid.UUID, list[MemberView]] = defaultdict(list)
     for r in rows:
-        cid = statements.as_uuid(r["circle_id"])
-        mid = statements.as_uuid(r["id"])
+        cid = ctx.ids(r["circle_id"])
+        mid = ctx.ids(r["id"])
         name = unseal_preloaded(ctx.sealer, cid, MEMBER, mid, "name", bytes(r["name_sealed"]))
         by_circle[cid].append(
             MemberView(
@@ -93,10 +93,12 @@ async def purge_updates(circle_ids: Sequence[uuid.UUID], today: dt.date) -> None
     await _purge(sql.EXPIRED_UPDATES, sql.PURGE_UPDATES, circle_ids, today)
 
 
-def _by_id(members: Members, circle_id: uuid.UUID) -> Callable[[Any], MemberView | None]:
+def _by_id(
+    ctx: CareContext, members: Members, circle_id: uuid.UUID
+) -> Callable[[Any], MemberView | None]:
     """The circle's member with a given local id: None for no id, or once they have left."""
     found = {m.id: m for m in members.get(circle_id, ())}
-    return lambda member_id: None if member_id is None else found.get(statements.as_uuid(member_id))
+    return lambda member_id: None if member_id is None else found.get(ctx.ids(member_id))
 
 
 async def updates_of(
@@ -110,14 +112,14 @@ async def updates_of(
     by_circle: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     newest = max(first for _, first in keys)
     for r in await statements.select(sql.NEWEST_UPDATES, list(set(circle_ids)), [newest]):
-        by_circle[statements.as_uuid(r["circle_id"])].append(r)
+        by_circle[ctx.ids(r["circle_id"])].append(r)
     await _preload(ctx, circle_ids)
     result: list[list[UpdateView]] = []
     for cid, first in keys:
-        author = _by_id(members, cid)
+        author = _by_id(ctx, members, cid)
         views = []
         for r in by_circle.get(cid, [])[:first]:
-            uid = statements.as_uuid(r["id"])
+            uid = ctx.ids(r["id"])
             views.append(
                 UpdateView(
                     id=uid,
@@ -148,7 +150,7 @@ async def rota_of(
     ranges: dict[tuple[dt.date, dt.date | None], list[uuid.UUID]] = defaultdict(list)
     for cid, start, end in keys:
         ranges[(start, end)].append(cid)
-    holder = {cid: _by_id(members, cid) for cid in circle_ids}
+    holder = {cid: _by_id(ctx, members, cid) for cid in circle_ids}
     found: dict[RotaKey, list[SlotView]] = defaultdict(list)
     for (start, end), cids in ranges.items():
         ids = list(set(cids))
@@ -157,8 +159,8 @@ async def rota_of(
         else:
             rows = await statements.select(sql.ROTA_UNTIL, ids, [start, end])
         for r in rows:
-            cid = statements.as_uuid(r["circle_id"])
-            sid = statements.as_uuid(r["id"])
+            cid = ctx.ids(r["circle_id"])
+            sid = ctx.ids(r["id"])
             task = unseal_preloaded(ctx.sealer, cid, SLOT, sid, "task", bytes(r["task_sealed"]))
             found[(cid, start, end)].append(
                 SlotView(

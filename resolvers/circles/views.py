@@ -89,7 +89,7 @@ async def circle_view(ctx: CareContext, circle: Circle, member: CircleMember) ->
 async def circle_view_of_row(ctx: CareContext, row: Mapping[str, Any]) -> CircleView:
     """The caller's view of a circle from its row and their membership's id and role, as the
     models or the page's hand-written statement (resolvers.circles.statements.CIRCLES) give them."""
-    cid = statements.as_uuid(row["id"])
+    cid = ctx.ids(row["id"])
     focus = await unseal(ctx.sealer, cid, CIRCLE, cid, "focus", bytes(row["focus_sealed"]))
     rhythm = None
     if row["rhythm_sealed"] is not None:
@@ -100,7 +100,7 @@ async def circle_view_of_row(ctx: CareContext, row: Mapping[str, Any]) -> Circle
         focus=focus,
         status=Status(row["status"]),
         my_role=Role(row["role"]),
-        my_member_id=statements.as_uuid(row["member_id"]),
+        my_member_id=ctx.ids(row["member_id"]),
         rhythm=rhythm,
         formed_on=statements.as_date(row["formed_on"]),
     )
