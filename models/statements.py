@@ -88,6 +88,28 @@ def as_uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
+class RowId(uuid.UUID):
+    """A UUID read from a text column (SQLite's), keeping its text and its hash: uuid.UUID
+    formats its text and computes its hash in Python each time they are asked for, and a
+    page asks for them for every sealed text (its key owner and its authenticated data),
+    every id it answers and every lookup by id. Equal to, and hashed as, the plain UUID."""
+
+    __slots__ = ("_hash", "_text")
+    _hash: int
+    _text: str
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        object.__setattr__(self, "_text", uuid.UUID.__str__(self))
+        object.__setattr__(self, "_hash", uuid.UUID.__hash__(self))
+
+    def __str__(self) -> str:
+        return self._text
+
+    def __hash__(self) -> int:
+        return self._hash
+
+
 IDS_KEPT = 4096  # ids one context keeps parsed (a WebSocket's serves many operations)
 
 
@@ -107,7 +129,7 @@ def id_table() -> Callable[[Any], uuid.UUID]:
         if found is None:
             if len(made) >= IDS_KEPT:
                 made.clear()
-            found = made[value] = uuid_type(str(value))
+            found = made[value] = RowId(str(value))
         return found
 
     return as_uuid
