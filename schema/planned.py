@@ -70,6 +70,8 @@ from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from graphql.type import GraphQLID, GraphQLString
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from schema.compiled import MISS, PLAIN_OBJECTS, answerable, compile_plan
+
 PLAN_CACHE_SIZE = 256  # planned operations kept per worker (the query cache keeps 256 documents)
 
 # How a field of a plan is executed.
@@ -209,6 +211,8 @@ class FieldPlan:
 class ObjectPlan:
     type: GraphQLObjectType
     fields: list[FieldPlan]
+    # The plan compiled to one function (schema/compiled.py), when its fields allow it.
+    fast: Callable[[Any], Any] | None = None
 
 
 @dataclass(slots=True)
@@ -375,7 +379,9 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             plan.null_message = f"Cannot return null for non-nullable field {parent}.{name}."
             plan.completion = self._plan_completion(field_def.type, details)
             fields.append(plan)
-        return ObjectPlan(parent, fields)
+        planned = ObjectPlan(parent, fields)
+        planned.fast = compile_plan(planned)
+        return planned
 
     def _plan_completion(self, type_: GraphQLOutputType, details: FieldDetailsList) -> Completion:
         if is_non_null_type(type_):
@@ -465,7 +471,13 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         return results
 
     def _execute_object(self, plan: ObjectPlan, source: Any, path: Path | None) -> Any:
-        """As Executor.execute_fields, with leaf fields read directly."""
+        """As Executor.execute_fields, with leaf fields read directly (and the whole object
+        by its compiled function when that answers)."""
+        fast = plan.fast
+        if fast is not None:
+            answer = fast(source)
+            if answer is not MISS:
+                return answer
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
         plain = _PLAIN
@@ -652,8 +664,21 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         awaitable_indices: list[int] = []
         iterator = iter(result)
         index = 0
+        # Items a compiled object plan answers need no path (one is made for the others).
+        fast, nullable = _compiled_items(item)
         try:
             for value in iterator:
+                if fast is not None:
+                    if value is None and nullable:
+                        append(None)
+                        index += 1
+                        continue
+                    if value is not None and (type(value) in PLAIN_OBJECTS or answerable(value)):
+                        answer = fast(value)
+                        if answer is not MISS:
+                            append(answer)
+                            index += 1
+                            continue
                 item_path = path.add_key(index, None)
                 if type(value) not in plain and is_awaitable(value):
                     append(self._complete_awaitable_value(item, field, item_path, value))
@@ -701,6 +726,14 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         except Exception as raw_error:
             self.handle_field_error(raw_error, item.type, field.details, path)
             return None
+
+
+def _compiled_items(item: Completion) -> tuple[Callable[[Any], Any] | None, bool]:
+    """The compiled function of a list's object items, and whether an item may be null."""
+    inner = item.inner if item.non_null else item
+    if inner is None or inner.object is None:
+        return None, False
+    return inner.object.fast, not item.non_null
 
 
 def is_planned(

@@ -256,6 +256,19 @@ def _generated_queries() -> st.SearchStrategy[str]:
     return queries(sdl)
 
 
+# A generated document can null its whole answer with an error in a non-null root field while
+# sibling fields are still pending: graphql-core cancels them (gather_with_cancel), and a
+# sibling's task cancelled before it started leaves strawberry's resolver coroutine unawaited
+# (RuntimeWarning when it is freed). Both executors do it, alike; when the cyclic collector
+# frees such a coroutine during this test decides whether pytest reports it, so that one
+# warning is let through here, and nothing else.
+UNAWAITED_RESOLVER = (
+    "ignore:Exception ignored in.*GraphQLCoreConverter.from_resolver.*_async_resolver"
+    ":pytest.PytestUnraisableExceptionWarning"
+)
+
+
+@pytest.mark.filterwarnings(UNAWAITED_RESOLVER)
 @pytest.mark.parametrize("caller", ["member", "coordinator"])
 def test_generated_documents_answer_as_graphql_core(
     server: LiveServer, world: World, caller: str
