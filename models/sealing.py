@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -53,10 +54,14 @@ def _encrypt(key: bytes | AESGCM, plaintext: bytes, aad: bytes) -> bytes:
 
 def decrypt(key: bytes | AESGCM, blob: bytes, aad: bytes) -> bytes:
     """Open a nonce-prefixed AES-GCM blob bound to ``aad``; SealError when it does not open."""
+    return _decrypt(_aead(key), blob, aad)
+
+
+def _decrypt(aead: AESGCM, blob: bytes, aad: bytes) -> bytes:
     if len(blob) <= NONCE_BYTES:
         raise SealError("ciphertext too short")
     try:
-        return _aead(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+        return aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
     except InvalidTag as exc:
         raise SealError("ciphertext does not open") from exc
 
@@ -115,13 +120,19 @@ class Sealer:
     async def open(self, owner: str, aad: bytes, blob: bytes) -> str:
         return decrypt(await self._key(owner), bytes(blob), aad).decode()
 
-    def open_preloaded(self, owner: str, aad: bytes, blob: bytes) -> str:
-        """``open`` for an owner whose key ``preload`` has looked up: no await. A key that
-        preload did not find does not exist (or was shredded since): SealError, as ``open``."""
+    def opener(self, owner: str) -> Callable[[bytes, bytes], str]:
+        """``open`` for an owner whose key ``preload`` has looked up, without an await and
+        with the key looked up once (a page opens a circle's names and updates under one
+        key): ``opener(owner)(aad, blob)``. A key that preload did not find does not exist
+        (or was shredded since): each text answers SealError, as ``open`` does."""
         key = self._keys.get(owner)
-        if key is None:
-            raise SealError("no data key for this owner")
-        return decrypt(key, bytes(blob), aad).decode()
+
+        def open_text(aad: bytes, blob: bytes) -> str:
+            if key is None:
+                raise SealError("no data key for this owner")
+            return _decrypt(key, bytes(blob), aad).decode()
+
+        return open_text
 
     async def shred(self, owner: str) -> None:
         self._keys.pop(owner, None)

@@ -17,9 +17,10 @@ from typing import Any
 from models import statements
 from models.errors import NotFound
 from models.pseudonym import CIRCLES
+from models.sealing import Sealer, row_aad
 from resolvers.circles import statements as sql
 from resolvers.circles.rules import Role
-from resolvers.circles.sealing import MEMBER, SLOT, UPDATE, key_owner, unseal_preloaded
+from resolvers.circles.sealing import MEMBER, SLOT, UPDATE, key_owner
 from resolvers.circles.views import CircleView, MemberView, SlotView, UpdateView, circle_view_of_row
 from resolvers.input_rules import parse_id
 from resolvers.request import CareContext
@@ -30,6 +31,22 @@ Members = Mapping[uuid.UUID, Sequence[MemberView]]
 
 async def _preload(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> None:
     await ctx.sealer.preload([key_owner(c) for c in set(circle_ids)])
+
+
+class _Openers(dict[uuid.UUID, Callable[[bytes, bytes], str]]):
+    """Each circle's opener of preloaded texts (Sealer.opener), made on first use."""
+
+    def __init__(self, sealer: Sealer) -> None:
+        super().__init__()
+        self._sealer = sealer
+
+    def __missing__(self, circle_id: uuid.UUID) -> Callable[[bytes, bytes], str]:
+        opener = self[circle_id] = self._sealer.opener(key_owner(circle_id))
+        return opener
+
+
+def _openers(ctx: CareContext) -> _Openers:
+    return _Openers(ctx.sealer)
 
 
 async def _circle_views(ctx: CareContext, rows: list[dict[str, Any]]) -> list[CircleView]:
@@ -62,10 +79,11 @@ async def members_of(ctx: CareContext, circle_ids: Sequence[uuid.UUID]) -> list[
     rows = await statements.select(sql.MEMBERS, list(set(circle_ids)))
     await _preload(ctx, circle_ids)
     by_circle: dict[uuid.UUID, list[MemberView]] = defaultdict(list)
+    openers = _openers(ctx)
     for r in rows:
         cid = ctx.ids(r["circle_id"])
         mid = ctx.ids(r["id"])
-        name = unseal_preloaded(ctx.sealer, cid, MEMBER, mid, "name", bytes(r["name_sealed"]))
+        name = openers[cid](row_aad(MEMBER, mid, "name"), r["name_sealed"])
         by_circle[cid].append(
             MemberView(
                 id=mid,
@@ -115,8 +133,10 @@ async def updates_of(
         by_circle[ctx.ids(r["circle_id"])].append(r)
     await _preload(ctx, circle_ids)
     result: list[list[UpdateView]] = []
+    openers = _openers(ctx)
     for cid, first in keys:
         author = _by_id(ctx, members, cid)
+        open_text = openers[cid]
         views = []
         for r in by_circle.get(cid, [])[:first]:
             uid = ctx.ids(r["id"])
@@ -124,9 +144,7 @@ async def updates_of(
                 UpdateView(
                     id=uid,
                     circle_id=cid,
-                    body=unseal_preloaded(
-                        ctx.sealer, cid, UPDATE, uid, "body", bytes(r["body_sealed"])
-                    ),
+                    body=open_text(row_aad(UPDATE, uid, "body"), r["body_sealed"]),
                     author=author(r["author_id"]),
                     posted_on=statements.as_date(r["posted_on"]),
                     expires_on=statements.as_date(r["expires_on"]),
@@ -152,6 +170,7 @@ async def rota_of(
         ranges[(start, end)].append(cid)
     holder = {cid: _by_id(ctx, members, cid) for cid in circle_ids}
     found: dict[RotaKey, list[SlotView]] = defaultdict(list)
+    openers = _openers(ctx)
     for (start, end), cids in ranges.items():
         ids = list(set(cids))
         if end is None:
@@ -161,7 +180,7 @@ async def rota_of(
         for r in rows:
             cid = ctx.ids(r["circle_id"])
             sid = ctx.ids(r["id"])
-            task = unseal_preloaded(ctx.sealer, cid, SLOT, sid, "task", bytes(r["task_sealed"]))
+            task = openers[cid](row_aad(SLOT, sid, "task"), r["task_sealed"])
             found[(cid, start, end)].append(
                 SlotView(
                     id=sid,

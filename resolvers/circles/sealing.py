@@ -26,10 +26,3 @@ async def unseal(
     sealer: Sealer, circle_id: uuid.UUID, table: str, row_id: uuid.UUID, field: str, blob: bytes
 ) -> str:
     return await sealer.open(key_owner(circle_id), row_aad(table, row_id, field), blob)
-
-
-def unseal_preloaded(
-    sealer: Sealer, circle_id: uuid.UUID, table: str, row_id: uuid.UUID, field: str, blob: bytes
-) -> str:
-    """``unseal`` after ``sealer.preload`` of the circle's key (the batched page reads)."""
-    return sealer.open_preloaded(key_owner(circle_id), row_aad(table, row_id, field), blob)
