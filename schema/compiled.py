@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import keyword
+import uuid
 from collections.abc import Callable
 from types import GeneratorType
 from typing import TYPE_CHECKING, Any
@@ -117,8 +118,15 @@ def _leaf_check(
 ) -> list[str] | None:
     """Lines that leave the coerced value in ``value`` or return MISS."""
     leaf = field.leaf
-    if leaf is GraphQLString or leaf is GraphQLID:
+    if leaf is GraphQLString:
         return [f"if type({value}) is not str: return MISS"]
+    if leaf is GraphQLID:  # a row's UUID answers as its text, as graphql-core's ID does
+        names["UUID"] = uuid.UUID
+        return [
+            f"if type({value}) is not str:",
+            f"    if not isinstance({value}, UUID): return MISS",
+            f"    {value} = str({value})",
+        ]
     if leaf is GraphQLBoolean:
         return [f"if type({value}) is not bool: return MISS"]
     if leaf is GraphQLInt:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -18,18 +18,12 @@ from resolvers.circles import reads as circle_reads
 from resolvers.circles.views import MemberView, SlotView, UpdateView
 from resolvers.request import CareContext
 
-# id(view) -> (view, the schema object made of it): the view is kept so its id stays its own.
-Converted = dict[int, tuple[MemberView, Any]]
-
 
 @dataclass(frozen=True)
 class CircleLoaders:
     members: DataLoader[uuid.UUID, list[MemberView]]
     updates: DataLoader[tuple[uuid.UUID, int], list[UpdateView]]
     rota: DataLoader[tuple[uuid.UUID, dt.date, dt.date | None], list[SlotView]]
-    # What the schema made of each member's view in this request (schema/circles/types.py): a
-    # member is converted once, however many updates they wrote or slots they hold.
-    converted: Converted = field(default_factory=dict)
 
 
 def circle_loaders(ctx: CareContext) -> CircleLoaders:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, TypeVar
+from typing import Annotated, TypeVar, cast
 
 import strawberry
 from strawberry.types import Info
@@ -14,7 +14,7 @@ from resolvers.circles.rules import Role
 from resolvers.circles.status import Status
 from resolvers.circles.views import CircleView, InviteView, MemberView, SlotView, UpdateView
 from resolvers.request import CareContext
-from schema.circles.loaders import Converted, circle_loaders
+from schema.circles.loaders import circle_loaders
 from schema.notices import NOT_CLINICAL
 
 T = TypeVar("T")
@@ -45,25 +45,8 @@ class CircleMember:
         )
 
 
-def _member_or_none(
-    view: MemberView | None, converted: Converted | None = None
-) -> CircleMember | None:
-    if view is None:
-        return None
-    return CircleMember.from_view(view) if converted is None else _member(view, converted)
-
-
-def _member(view: MemberView, converted: Converted) -> CircleMember:
-    """The member's schema object, made once per member in a request (``converted``, by the
-    view's identity: the authors of updates and holders of slots are the members' own views,
-    and a frozen dataclass's hash is computed in Python, field by field)."""
-    entry = converted.get(id(view))
-    if entry is not None and entry[0] is view:
-        member: CircleMember = entry[1]
-        return member
-    member = CircleMember.from_view(view)
-    converted[id(view)] = (view, member)
-    return member
+def _member_or_none(view: MemberView | None) -> CircleMember | None:
+    return None if view is None else CircleMember.from_view(view)
 
 
 @strawberry.type(description="A note to the circle; it is deleted when it expires.")
@@ -79,13 +62,13 @@ class CircleUpdate:
     )
 
     @classmethod
-    def from_view(cls, view: UpdateView, converted: Converted | None = None) -> CircleUpdate:
+    def from_view(cls, view: UpdateView) -> CircleUpdate:
         return cls(
             id=strawberry.ID(str(view.id)),
             body=view.body,
             posted_on=view.posted_on,
             expires_on=view.expires_on,
-            author=_member_or_none(view.author, converted),
+            author=_member_or_none(view.author),
         )
 
 
@@ -99,12 +82,12 @@ class RotaSlot:
     )
 
     @classmethod
-    def from_view(cls, view: SlotView, converted: Converted | None = None) -> RotaSlot:
+    def from_view(cls, view: SlotView) -> RotaSlot:
         return cls(
             id=strawberry.ID(str(view.id)),
             on=view.on,
             task=view.task,
-            holder=_member_or_none(view.holder, converted),
+            holder=_member_or_none(view.holder),
         )
 
 
@@ -126,8 +109,9 @@ class SupportCircle:
 
     async def _members(self, info: Info[CareContext, None]) -> list[CircleMember]:
         loaders = circle_loaders(info.context)
-        views = await loaders.members.load(self.circle_id)
-        return [_member(v, loaders.converted) for v in views]
+        # The views themselves: CircleMember's fields are theirs by name (one conversion,
+        # rows to views; the executors read the fields off the view, ids as text).
+        return cast(list[CircleMember], await loaders.members.load(self.circle_id))
 
     members = strawberry.field(
         resolver=_members,
@@ -137,8 +121,8 @@ class SupportCircle:
     async def _updates(self, info: Info[CareContext, None], first: int = 20) -> list[CircleUpdate]:
         first = circle_rules.updates_first(first)
         loaders = circle_loaders(info.context)
-        views = await loaders.updates.load((self.circle_id, first))
-        return [CircleUpdate.from_view(v, loaders.converted) for v in views]
+        # The views themselves, their authors too (see _members).
+        return cast(list[CircleUpdate], await loaders.updates.load((self.circle_id, first)))
 
     updates = strawberry.field(
         resolver=_updates,
@@ -155,8 +139,8 @@ class SupportCircle:
             unset_to_none(from_), unset_to_none(to), info.context.clock.today()
         )
         loaders = circle_loaders(info.context)
-        views = await loaders.rota.load((self.circle_id, start, end))
-        return [RotaSlot.from_view(v, loaders.converted) for v in views]
+        # The views themselves, their holders too (see _members).
+        return cast(list[RotaSlot], await loaders.rota.load((self.circle_id, start, end)))
 
     rota = strawberry.field(
         resolver=_rota,
