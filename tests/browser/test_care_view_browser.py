@@ -163,9 +163,13 @@ def test_care_view_of_the_demo_in_chromium(tmp_path: Path) -> None:
     _check_screenshots(shots)
 
     view, release = seen["coordinator"], data["careCoordinationView"]
+    # Which cards are suppressed depends on the published counts, which are blurred with a
+    # random key per record (docs/aggregates.md): the demo's small counts fall on either side
+    # of the floor from one run to the next (an assertion that both kinds appear failed about
+    # one run in four). _check_cards_chart_and_member holds every card to the API's answer,
+    # in either rendering.
     cards = [card["value"] for card in view["cards"]]
-    assert SUPPRESSED in cards  # the demo has small counts
-    assert any(value.isdigit() and value != "0" for value in cards)
+    assert all(value == SUPPRESSED or value.isdigit() for value in cards[: len(COUNTS)])
     assert "As of the week ending Sunday, 1 March 2026" in view["asOf"]
     assert release["asOf"] == "2026-03-01"
     share = release["careLoad"]["myShare"]
