@@ -98,9 +98,22 @@ def _field_lines(
     return None
 
 
-# Classes whose instances are neither awaitable nor exceptions: an object field's value of
-# such a class is completed as an object (schema/planned.py would await or raise the others).
-PLAIN_OBJECTS: set[type] = set()
+# Classes whose instances are neither awaitable nor exceptions, one set for this module and
+# schema/planned.py: each class is asked once, not each value (an object field's value of
+# another class is awaited or raised by the planner's walk). Generators are asked every time
+# (their flags decide).
+PLAIN_OBJECTS: set[type] = {
+    str,
+    int,
+    float,
+    bool,
+    type(None),
+    dict,
+    list,
+    tuple,
+    dt.date,
+    dt.datetime,
+}
 
 
 def answerable(value: Any) -> bool:

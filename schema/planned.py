@@ -82,8 +82,8 @@ RESOLVE = 3  # a field with a resolver: ResolveInfo, arguments, strawberry's res
 
 
 # Classes whose instances are never awaitable: ``is_awaitable`` (a Python call) is asked once
-# per class, not once per value. Generators are asked every time (their flags decide).
-_PLAIN: set[type] = {str, int, float, bool, type(None), dict, list, tuple, dt.date, dt.datetime}
+# per class, not once per value (the one set of schema/compiled.py).
+_PLAIN = PLAIN_OBJECTS
 
 
 def _fast_awaitable(is_awaitable: Callable[[Any], bool]) -> Callable[[Any], bool]:
