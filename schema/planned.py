@@ -31,7 +31,6 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
-from types import GeneratorType
 from typing import Any
 
 from graphql import (
@@ -95,12 +94,7 @@ def _fast_awaitable(is_awaitable: Callable[[Any], bool]) -> Callable[[Any], bool
             return False
         if is_awaitable(value):
             return True
-        if (
-            cls is not GeneratorType
-            and not issubclass(cls, BaseException)  # completion raises those: never plain
-            and "__await__" not in getattr(value, "__dict__", ())
-        ):
-            plain.add(cls)
+        answerable(value)  # keeps the class in the plain set when it may be (never exceptions)
         return False
 
     return awaitable
