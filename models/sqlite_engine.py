@@ -21,6 +21,18 @@ needs the old frames. It retries, without blocking the connection, for a bounded
 background scrubber of ``cip serve``, subgraph/maintenance.py) finishes the job once the
 reader is gone. One mechanism for every destructive transaction: no use case calls it.
 
+Nor is an empty WAL enough: when a b-tree balance rebuilds a page, SQLite writes its cells
+anew from the end of the page and leaves the old bytes between the cell pointers and the
+cell content (copies of cells that moved to a sibling page). secure_delete never sees them,
+so a copy of a row deleted later can survive in the gap of a page it once lived on
+(tests/test_sqlite_page_gaps.py shows it on a bare table). So before the checkpoint the
+engine runs ``VACUUM`` on a connection of its own (the request's may hold statements open;
+temp_store=MEMORY, so the rebuilt copy never touches a temporary file): every page is written
+anew from the live rows only, and the checkpoint then truncates the WAL that held them. It
+costs a read and a write of the whole file (about 80 MB/s here), so a file larger than
+``VACUUM_INLINE_BYTES`` is vacuumed by the background scrubber instead, at most every
+``VACUUM_EVERY_SECONDS`` (``vacuum_due``), not inside the request.
+
 Files are private: the database file is created 0600 (its -wal and -shm inherit its mode)
 and an existing set of files is brought to 0600 when a connection opens.
 
@@ -51,6 +63,8 @@ from tortoise.exceptions import OperationalError, TransactionManagementError
 BEGIN = "BEGIN IMMEDIATE"
 BUSY_TIMEOUT_MS = 5000  # sqlite3's default, restored after each checkpoint attempt
 WAIT_SECONDS = 1.0  # how long a destructive statement waits for its checkpoint in-request
+VACUUM_INLINE_BYTES = 64 * 1024 * 1024  # larger files are vacuumed by the background scrubber
+VACUUM_EVERY_SECONDS = 60.0  # how often the scrubber vacuums a large file with gaps
 FILE_MODE = 0o600
 SUFFIXES = ("", "-wal", "-shm", "-journal")
 
@@ -72,6 +86,9 @@ _pending: weakref.WeakSet[ImmediateSqliteClient] = weakref.WeakSet()
 _pending_since: weakref.WeakKeyDictionary[ImmediateSqliteClient, float] = (
     weakref.WeakKeyDictionary()
 )
+# Clients whose file was too large to vacuum in the request (or stayed busy): the background
+# scrubber vacuums them, at most every VACUUM_EVERY_SECONDS.
+_gapped: weakref.WeakSet[ImmediateSqliteClient] = weakref.WeakSet()
 
 
 def destructive(query: str) -> bool:
@@ -120,6 +137,9 @@ class ImmediateSqliteClient(SqliteClient):
         super().__init__(file_path, **kwargs)
         self.dirty = False  # a destructive statement committed since the last checkpoint
         self.written = False  # any write since the WAL was last truncated
+        self.gaps = False  # a destructive statement committed since the last VACUUM
+        self._vacuum_lock = asyncio.Lock()
+        self._vacuumed_at = float("-inf")
         self._reader: sqlite3.Connection | None = None  # read_now's connection
         _clients.add(self)
 
@@ -174,7 +194,7 @@ class ImmediateSqliteClient(SqliteClient):
         if _WRITE.search(query):
             self.written = True
         if destructive(query):
-            self.dirty = True
+            self.dirty = self.gaps = True
             await self.scrub()
 
     async def execute_query(
@@ -226,9 +246,65 @@ class ImmediateSqliteClient(SqliteClient):
                 await connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         return row is None or int(row[0]) == 0
 
+    def _size(self) -> int:
+        try:
+            return os.path.getsize(self.filename)
+        except OSError:
+            return 0
+
+    def _vacuum_now(self) -> bool:
+        """VACUUM on a connection of its own (run in a thread): True when it ran, False when
+        the file stayed busy past the busy timeout (the scrubber tries again)."""
+        connection = sqlite3.connect(self.filename, isolation_level=None)
+        try:
+            for pragma, value in self.pragmas.items():  # secure_delete, temp_store=MEMORY
+                connection.execute(f"PRAGMA {pragma}={value}").close()
+            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}").close()
+            connection.execute("VACUUM").close()
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                return False
+            raise
+        finally:
+            connection.close()
+        make_private(self.filename)
+        return True
+
+    async def vacuum(self, *, inline: bool = True) -> bool:
+        """Rebuild every page from the live rows when a destructive statement committed since
+        the last VACUUM. ``inline`` (in a request) only for a file up to
+        ``VACUUM_INLINE_BYTES``; the scrubber passes False and vacuums a larger file at most
+        every ``VACUUM_EVERY_SECONDS``. True when no gap is left to vacuum."""
+        if not self.gaps or self._connection is None or not _on_disk(self.filename):
+            return True
+        if inline and self._size() > VACUUM_INLINE_BYTES:
+            return False
+        if not inline and time.monotonic() - self._vacuumed_at < VACUUM_EVERY_SECONDS:
+            return False
+        async with self._vacuum_lock:
+            if not self.gaps:  # a concurrent scrub vacuumed after this commit
+                return True
+            self.gaps = False  # a commit while it runs sets it again, and vacuums again
+            try:
+                done = await asyncio.to_thread(self._vacuum_now)
+            except BaseException:
+                self.gaps = True
+                raise
+            if not done:
+                self.gaps = True
+                return False
+            self._vacuumed_at = time.monotonic()
+            self.dirty = True  # the VACUUM wrote every page into the WAL
+            return True
+
     async def scrub(self, wait: float | None = None) -> bool:
-        """Checkpoint and truncate the WAL, retrying up to ``wait`` seconds (default
-        ``WAIT_SECONDS``); False leaves the client pending for the background scrubber."""
+        """Vacuum (when the file is small enough to do it here), then checkpoint and truncate
+        the WAL, retrying up to ``wait`` seconds (default ``WAIT_SECONDS``); False leaves the
+        client pending for the background scrubber."""
+        if await self.vacuum(inline=wait is None):
+            _gapped.discard(self)
+        else:
+            _gapped.add(self)
         deadline = time.monotonic() + (WAIT_SECONDS if wait is None else wait)
         delay = 0.005
         while True:
@@ -248,9 +324,13 @@ class ImmediateSqliteClient(SqliteClient):
         if self._reader is not None:
             self._reader.close()
             self._reader = None
-        if self._connection is not None and self.dirty:
+        if self._connection is not None and self.gaps:
+            self._vacuumed_at = float("-inf")
+            await self.vacuum(inline=False)
+        if self._connection is not None and (self.dirty or self.gaps):
             await self._checkpoint()
         _pending.discard(self)
+        _gapped.discard(self)
         await super().close()
 
 
@@ -273,7 +353,7 @@ class ImmediateTransactionWrapper(SqliteTransactionWrapper):
         if _WRITE.search(query):
             root.written = True
         if destructive(query):
-            root.dirty = True
+            root.dirty = root.gaps = True
 
     async def begin(self) -> None:
         try:
@@ -334,6 +414,10 @@ async def truncate_written() -> int:
 
 async def scrub_pending() -> tuple[int, float]:
     """One attempt for every client left pending; how many remain and the oldest's age."""
+    for client in list(_gapped):
+        if await client.vacuum(inline=False):
+            _gapped.discard(client)
+            await client.scrub(wait=0)
     for client in list(_pending):
         await client.scrub(wait=0)
     now = time.monotonic()
