@@ -140,6 +140,7 @@ class ImmediateSqliteClient(SqliteClient):
         self.gaps = False  # a destructive statement committed since the last VACUUM
         self._vacuum_lock = asyncio.Lock()
         self._vacuumed_at = float("-inf")
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop its connection serves
         self._reader: sqlite3.Connection | None = None  # read_now's connection
         _clients.add(self)
 
@@ -147,6 +148,9 @@ class ImmediateSqliteClient(SqliteClient):
         if not self._connection:
             _create_private(self.filename)
         await super().create_connection(with_db)
+        if self._loop is not asyncio.get_running_loop():
+            self._loop = asyncio.get_running_loop()
+            self._vacuum_lock = asyncio.Lock()
         make_private(self.filename)
 
     def _in_transaction(self) -> SqliteTransactionContext:
@@ -190,18 +194,21 @@ class ImmediateSqliteClient(SqliteClient):
         return reader
 
     # ---------------------------------------------------------------- autocommit statements
-    async def _after(self, query: str) -> None:
+    async def _after(self, query: str, changed: int = 1) -> None:
+        """``changed``: rows the statement changed, when known (a DELETE of nothing leaves no
+        page to vacuum)."""
         if _WRITE.search(query):
             self.written = True
         if destructive(query):
-            self.dirty = self.gaps = True
+            self.dirty = True
+            self.gaps = self.gaps or changed > 0
             await self.scrub()
 
     async def execute_query(
         self, query: str, values: list[Any] | None = None
     ) -> tuple[int, Sequence[dict[str, Any]]]:
         result: tuple[int, Sequence[dict[str, Any]]] = await super().execute_query(query, values)
-        await self._after(query)
+        await self._after(query, result[0])
         return result
 
     async def execute_query_dict(
@@ -346,14 +353,15 @@ class ImmediateTransactionWrapper(SqliteTransactionWrapper):
     def _in_transaction(self) -> TransactionContext:
         return NestedTransactionContext(ImmediateTransactionWrapper(self))
 
-    def _mark(self, query: str) -> None:
+    def _mark(self, query: str, changed: int = 1) -> None:
         root = _root(self)
         if root is None:
             return
         if _WRITE.search(query):
             root.written = True
         if destructive(query):
-            root.dirty = root.gaps = True
+            root.dirty = True
+            root.gaps = root.gaps or changed > 0
 
     async def begin(self) -> None:
         try:
@@ -365,8 +373,8 @@ class ImmediateTransactionWrapper(SqliteTransactionWrapper):
     async def execute_query(
         self, query: str, values: list[Any] | None = None
     ) -> tuple[int, Sequence[dict[str, Any]]]:
-        self._mark(query)
         result: tuple[int, Sequence[dict[str, Any]]] = await super().execute_query(query, values)
+        self._mark(query, result[0])  # after: a failed statement changed nothing
         return result
 
     async def execute_query_dict(
@@ -399,11 +407,18 @@ class ScrubbingTransactionContext(SqliteTransactionContext):
                 await root.scrub()
 
 
+def _ours(clients: weakref.WeakSet[ImmediateSqliteClient]) -> list[ImmediateSqliteClient]:
+    """The clients whose connection serves the running loop: another loop's (a second
+    app in the same process, as the test suite runs them) are its own scrubber's."""
+    loop = asyncio.get_running_loop()
+    return [client for client in list(clients) if client._loop is loop]
+
+
 async def truncate_written() -> int:
     """One checkpoint attempt for every open connection that wrote since its WAL was last
     truncated (writes that destroyed nothing); how many are still waiting for a reader."""
     waiting = 0
-    for client in list(_clients):
+    for client in _ours(_clients):
         if client.written and client._connection is not None:
             if await client._checkpoint():
                 client.written = False
@@ -414,15 +429,17 @@ async def truncate_written() -> int:
 
 async def scrub_pending() -> tuple[int, float]:
     """One attempt for every client left pending; how many remain and the oldest's age."""
-    for client in list(_gapped):
+    for client in _ours(_gapped):
         if await client.vacuum(inline=False):
             _gapped.discard(client)
             await client.scrub(wait=0)
-    for client in list(_pending):
+    pending = _ours(_pending)
+    for client in pending:
         await client.scrub(wait=0)
     now = time.monotonic()
-    ages = [now - since for c, since in list(_pending_since.items()) if c in _pending]
-    return len(_pending), max(ages, default=0.0)
+    left = [client for client in pending if client in _pending]
+    ages = [now - _pending_since.get(client, now) for client in left]
+    return len(left), max(ages, default=0.0)
 
 
 client_class = ImmediateSqliteClient

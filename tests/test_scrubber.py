@@ -113,3 +113,29 @@ def test_writes_that_destroy_nothing_leave_no_history_in_the_wal_for_long(
 
     kept, gone = asyncio.run(scenario())
     assert kept and gone
+
+
+def test_a_scrubber_leaves_the_clients_of_another_event_loop_alone(tmp_path: Path) -> None:
+    """Two apps in one process (as the test suite runs its live servers): each loop's
+    scrubber finishes only its own clients' work; another loop's connection would hang."""
+    path = tmp_path / "care.sqlite3"
+
+    async def own() -> ImmediateSqliteClient:
+        client = ImmediateSqliteClient(str(path), connection_name="loop-a")
+        await client.create_connection(with_db=True)
+        await client.execute_script("CREATE TABLE t (v TEXT)")
+        return client
+
+    loop_a = asyncio.new_event_loop()
+    try:
+        client = loop_a.run_until_complete(own())
+        client.gaps = True
+        sqlite_engine._gapped.add(client)
+        sqlite_engine._pending.add(client)
+        seen = asyncio.run(asyncio.wait_for(sqlite_engine.scrub_pending(), 5))
+        assert seen == (0, 0.0) and client.gaps  # loop B neither counted nor touched it
+        pending, _ = loop_a.run_until_complete(sqlite_engine.scrub_pending())
+        assert pending == 0 and not client.gaps  # its own loop's scrubber did the work
+        loop_a.run_until_complete(client.close())
+    finally:
+        loop_a.close()

@@ -14,7 +14,9 @@ with it, none. A larger file is left to the background scrubber, which vacuums i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
+import sqlite3
 import uuid
 from pathlib import Path
 
@@ -133,3 +135,43 @@ def test_a_file_too_large_to_vacuum_in_the_request_is_vacuumed_by_the_scrubber(
     assert after <= before
     files = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
     assert secret.encode() not in files and b"kept" in files
+
+
+def test_a_vacuum_that_cannot_get_the_write_lock_is_finished_by_the_scrubber(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another connection holds the write lock past the busy timeout: the request's VACUUM
+    gives up (the request returns), the client stays due, and the scrubber's next round,
+    once the lock is gone, vacuums the file (its free pages are gone: VACUUM ran)."""
+    path = tmp_path / "care.sqlite3"
+    monkeypatch.setattr(sqlite_engine, "BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr(sqlite_engine, "WAIT_SECONDS", 0.1)
+
+    def free_pages() -> int:
+        with contextlib.closing(sqlite3.connect(path)) as c:
+            return int(c.execute("PRAGMA freelist_count").fetchone()[0])
+
+    async def scenario() -> tuple[bool, int, bool, int]:
+        client = ImmediateSqliteClient(str(path), connection_name="gaps-busy")
+        await client.create_connection(with_db=True)
+        try:
+            await client.execute_script("CREATE TABLE t (v BLOB)")
+            await client.execute_many(
+                "INSERT INTO t VALUES (?)", [[bytes(500)] for _ in range(200)]
+            )
+            writer = sqlite3.connect(path, isolation_level=None)
+            writer.execute("DELETE FROM t")  # frees pages the engine knows nothing of
+            writer.execute("BEGIN IMMEDIATE")
+            client.gaps = True  # as a destructive commit leaves it
+            await client.scrub()  # what a request runs after its commit: returns
+            due, free_while_locked = client.gaps, free_pages()
+            writer.execute("ROLLBACK")
+            writer.close()
+            await sqlite_engine.scrub_pending()  # the scrubber's next round
+            return due, free_while_locked, client.gaps, free_pages()
+        finally:
+            await client.close()
+
+    due, free_while_locked, due_after, free_after = asyncio.run(scenario())
+    assert due and free_while_locked > 0
+    assert not due_after and free_after == 0
