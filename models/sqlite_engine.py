@@ -32,7 +32,13 @@ anew from the live rows only, and the checkpoint then truncates the WAL that hel
 costs a read and a write of the whole file (a 4 MB file: about 15 ms, and 6 ms for the
 checkpoint that follows), so a file larger than ``VACUUM_INLINE_BYTES`` is vacuumed by the
 background scrubber instead, not inside the request, and no more than ``VACUUM_DUTY`` of the
-time: after a VACUUM that took d seconds, the next waits d / VACUUM_DUTY.
+time: after a VACUUM that took d seconds, the next waits d / VACUUM_DUTY. A transaction whose
+deletes only removed one-time codes (``CODE_TABLES``: a spent or expired code's hash matches
+nothing and names no one; the live circle, thread or hold it belonged to is still there) is
+vacuumed by the scrubber too, not in the request, and at most every ``CODE_VACUUM_SECONDS``:
+joining a circle is the commonest destructive request, and a VACUUM in each one cost it four
+fifths of its throughput, one every half second still a sixth (docs/benchmarks.md). Its
+cell is zeroed and its WAL truncated at once, as for every destructive transaction.
 
 Files are private: the database file is created 0600 (its -wal and -shm inherit its mode)
 and an existing set of files is brought to 0600 when a connection opens.
@@ -66,6 +72,7 @@ BUSY_TIMEOUT_MS = 5000  # sqlite3's default, restored after each checkpoint atte
 WAIT_SECONDS = 1.0  # how long a destructive statement waits for its checkpoint in-request
 VACUUM_INLINE_BYTES = 16 * 1024 * 1024  # larger files are vacuumed by the background scrubber
 VACUUM_DUTY = 0.1  # the share of the time the scrubber may spend vacuuming one large file
+CODE_VACUUM_SECONDS = 5.0  # a VACUUM for spent codes alone waits this long after the last one
 FILE_MODE = 0o600
 SUFFIXES = ("", "-wal", "-shm", "-journal")
 
@@ -77,6 +84,9 @@ SUFFIXES = ("", "-wal", "-shm", "-journal")
 # number, swept on every new window.
 _DESTRUCTIVE = re.compile(r"^\s*(?:DELETE|DROP|REPLACE|INSERT\s+OR\s+REPLACE)\b", re.IGNORECASE)
 _EXCLUDED = ("cip_rate_counter",)
+# One-time codes: their deletes are vacuumed by the scrubber, not in the request (above).
+CODE_TABLES = frozenset({"cip_circle_invite", "cip_repair_invite", "cip_hold_transfer"})
+_DELETE_FROM = re.compile(r'^\s*DELETE\s+FROM\s+"?(\w+)"?', re.IGNORECASE)
 # Any write: the WAL of writes that destroy nothing (a count, a status) is truncated by the
 # background scrubber within ``truncate_written``'s period, so it holds no history for long.
 _WRITE = re.compile(r"^\s*(?:INSERT|UPDATE|DELETE|REPLACE|DROP|CREATE|ALTER)\b", re.IGNORECASE)
@@ -97,6 +107,13 @@ def destructive(query: str) -> bool:
     if any(table in query for table in _EXCLUDED):
         return False
     return _DESTRUCTIVE.search(query) is not None
+
+
+def urgent(query: str) -> bool:
+    """A destructive statement whose rows the request itself must vacuum away: all but a
+    DELETE from a table of one-time codes."""
+    found = _DELETE_FROM.match(query)
+    return found is None or found.group(1) not in CODE_TABLES
 
 
 def files_of(path: str) -> list[str]:
@@ -139,6 +156,7 @@ class ImmediateSqliteClient(SqliteClient):
         self.dirty = False  # a destructive statement committed since the last checkpoint
         self.written = False  # any write since the WAL was last truncated
         self.gaps = False  # a destructive statement committed since the last VACUUM
+        self.urgent = False  # and one of them the request must vacuum (not only codes)
         self._vacuum_lock = asyncio.Lock()
         self._vacuumed_at = float("-inf")  # when the last VACUUM ended
         self._vacuum_took = 0.0  # and how long it took
@@ -203,7 +221,9 @@ class ImmediateSqliteClient(SqliteClient):
             self.written = True
         if destructive(query):
             self.dirty = True
-            self.gaps = self.gaps or changed > 0
+            if changed > 0:
+                self.gaps = True
+                self.urgent = self.urgent or urgent(query)
             await self.scrub()
 
     async def execute_query(
@@ -286,22 +306,27 @@ class ImmediateSqliteClient(SqliteClient):
         ``VACUUM_DUTY`` allows. True when no gap is left to vacuum."""
         if not self.gaps or self._connection is None or not _on_disk(self.filename):
             return True
-        if inline and self._size() > VACUUM_INLINE_BYTES:
+        if inline and (not self.urgent or self._size() > VACUUM_INLINE_BYTES):
             return False
-        if not inline and time.monotonic() - self._vacuumed_at < self._vacuum_took / VACUUM_DUTY:
-            return False
+        if not inline:
+            since = time.monotonic() - self._vacuumed_at
+            if since < self._vacuum_took / VACUUM_DUTY:
+                return False
+            if not self.urgent and since < CODE_VACUUM_SECONDS:
+                return False
         async with self._vacuum_lock:
             if not self.gaps:  # a concurrent scrub vacuumed after this commit
                 return True
-            self.gaps = False  # a commit while it runs sets it again, and vacuums again
+            urgent_before = self.urgent
+            self.gaps = self.urgent = False  # a commit while it runs sets them again
             started = time.monotonic()
             try:
                 done = await asyncio.to_thread(self._vacuum_now)
             except BaseException:
-                self.gaps = True
+                self.gaps, self.urgent = True, self.urgent or urgent_before
                 raise
             if not done:
-                self.gaps = True
+                self.gaps, self.urgent = True, self.urgent or urgent_before
                 return False
             self._vacuumed_at = time.monotonic()
             self._vacuum_took = self._vacuumed_at - started
@@ -365,7 +390,9 @@ class ImmediateTransactionWrapper(SqliteTransactionWrapper):
             root.written = True
         if destructive(query):
             root.dirty = True
-            root.gaps = root.gaps or changed > 0
+            if changed > 0:
+                root.gaps = True
+                root.urgent = root.urgent or urgent(query)
 
     async def begin(self) -> None:
         try:

@@ -476,6 +476,22 @@ OPERATIONS: dict[str, Callable[[LiveServer, str], Destruction]] = {
 
 
 # ---------------------------------------------------------------------------- the tests
+# Operations whose only destroyed rows are one-time codes (a spent code's hash): the engine
+# leaves their VACUUM to the background scrubber (models/sqlite_engine.py CODE_TABLES).
+CODES_ONLY = {"circle_invite_spent", "repair_invite_spent", "hold_transferred"}
+
+
+def remnants_after_scrub(data_dir: Path, tmp_path: Path, values: list[bytes]) -> list[str]:
+    """What a copy holds once the background scrubber has had its rounds (polled, up to
+    SCRUB_DEADLINE seconds)."""
+    deadline = time.monotonic() + SCRUB_DEADLINE
+    while True:
+        found = remnants(copy_folder(data_dir, tmp_path / "after"), values)
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.25)
+
+
 def sqlite_only(server: LiveServer) -> None:
     if server.backend != "sqlite":
         pytest.skip("the files of the SQLite set; PostgreSQL: test_a_dump_holds_nothing_destroyed")
@@ -491,7 +507,14 @@ def test_a_copy_of_the_folder_holds_nothing_destroyed(
     before = copy_folder(data_dir, tmp_path / "before")
     assert all(any(v in d for d in before.values()) for v in destruction.values)
     destruction.run()
-    found = remnants(copy_folder(data_dir, tmp_path / "after"), destruction.values)
+    if operation in CODES_ONLY:
+        # Out of the WAL and every file but the care database's pages at once; the VACUUM
+        # that clears a page gap's copy of a spent code is the scrubber's next round.
+        at_return = remnants(copy_folder(data_dir, tmp_path / "at-return"), destruction.values)
+        assert [f for f in at_return if not f.startswith("cip.sqlite3 holds")] == []
+        found = remnants_after_scrub(data_dir, tmp_path, destruction.values)
+    else:
+        found = remnants(copy_folder(data_dir, tmp_path / "after"), destruction.values)
     assert found == []
 
 
@@ -511,13 +534,7 @@ def test_with_a_reader_holding_a_snapshot_the_scrub_finishes_after_it(
         # While the reader's snapshot needs them, the old pages are still there: what
         # cleans the folder below is the background scrubber, once the reader has ended.
         assert remnants(copy_folder(data_dir, tmp_path / "during"), destruction.values) != []
-    deadline = time.monotonic() + SCRUB_DEADLINE
-    while True:
-        found = remnants(copy_folder(data_dir, tmp_path / "after"), destruction.values)
-        if not found or time.monotonic() > deadline:
-            break
-        time.sleep(0.25)
-    assert found == []
+    assert remnants_after_scrub(data_dir, tmp_path, destruction.values) == []
 
 
 def in_dump(dump: bytes, value: bytes) -> bool:

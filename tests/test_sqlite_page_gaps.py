@@ -182,3 +182,54 @@ def test_a_vacuum_that_cannot_get_the_write_lock_is_finished_by_the_scrubber(
     due, free_while_locked, due_after, free_after = asyncio.run(scenario())
     assert due and free_while_locked > 0
     assert not due_after and free_after == 0
+
+
+def test_a_spent_code_is_vacuumed_by_the_scrubber_and_a_person_s_row_in_the_request(
+    tmp_path: Path,
+) -> None:
+    """A delete that only removes one-time codes (a spent invite's hash) leaves the VACUUM to
+    the scrubber's next round; a delete of anything else (a member's row) is vacuumed before
+    the request returns (and covers the codes still waiting). Both are zeroed and out of the
+    WAL at once; the scrubber vacuums for codes alone at most every CODE_VACUUM_SECONDS."""
+    path = tmp_path / "care.sqlite3"
+    code_hash, member = uuid.uuid4().hex * 2, uuid.uuid4().hex * 2
+
+    async def scenario() -> tuple[bool, bool, bool, bool]:
+        client = ImmediateSqliteClient(str(path), connection_name="gaps-codes")
+        await client.create_connection(with_db=True)
+        try:
+            await client.execute_script(
+                'CREATE TABLE "cip_circle_invite" (code_hash TEXT);'
+                'CREATE TABLE "cip_circle_member" (pseudonym TEXT)'
+            )
+            await client.execute_insert('INSERT INTO "cip_circle_invite" VALUES (?)', [code_hash])
+            await client.execute_insert('INSERT INTO "cip_circle_member" VALUES (?)', [member])
+            await client.execute_query(
+                'DELETE FROM "cip_circle_invite" WHERE code_hash = ?', [code_hash]
+            )
+            code_left_to_scrubber = client.gaps and client in sqlite_engine._gapped
+            await sqlite_engine.scrub_pending()
+            code_vacuumed = not client.gaps
+            await client.execute_insert('INSERT INTO "cip_circle_invite" VALUES (?)', ["x" * 64])
+            await client.execute_query('DELETE FROM "cip_circle_invite"')
+            await sqlite_engine.scrub_pending()  # within CODE_VACUUM_SECONDS of the last one
+            code_vacuumed = code_vacuumed and client.gaps and not client.urgent
+            await client.execute_query(
+                'DELETE FROM "cip_circle_member" WHERE pseudonym = ?', [member]
+            )
+            member_vacuumed_in_request = not client.gaps
+            files = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+            return (
+                code_left_to_scrubber,
+                code_vacuumed,
+                member_vacuumed_in_request,
+                code_hash.encode() in files or member.encode() in files,
+            )
+        finally:
+            await client.close()
+
+    deferred, vacuumed, inline, left = asyncio.run(scenario())
+    assert deferred and vacuumed and inline and not left
+    assert not sqlite_engine.urgent('DELETE FROM "cip_repair_invite" WHERE id = ?')
+    assert sqlite_engine.urgent('DELETE FROM "cip_circle_member" WHERE id = ?')
+    assert sqlite_engine.urgent('DROP TABLE "cip_circle_invite"')
