@@ -302,8 +302,9 @@ class ImmediateSqliteClient(SqliteClient):
     async def vacuum(self, *, inline: bool = True) -> bool:
         """Rebuild every page from the live rows when a destructive statement committed since
         the last VACUUM. ``inline`` (in a request) only for a file up to
-        ``VACUUM_INLINE_BYTES``; the scrubber passes False and vacuums a larger file once
-        ``VACUUM_DUTY`` allows. True when no gap is left to vacuum."""
+        ``VACUUM_INLINE_BYTES`` and when more than one-time codes were deleted; the scrubber
+        passes False and vacuums a larger file once ``VACUUM_DUTY`` allows, codes alone once
+        ``CODE_VACUUM_SECONDS`` have passed. True when no gap is left to vacuum."""
         if not self.gaps or self._connection is None or not _on_disk(self.filename):
             return True
         if inline and (not self.urgent or self._size() > VACUUM_INLINE_BYTES):
@@ -319,14 +320,13 @@ class ImmediateSqliteClient(SqliteClient):
                 return True
             urgent_before = self.urgent
             self.gaps = self.urgent = False  # a commit while it runs sets them again
-            started = time.monotonic()
+            started, done = time.monotonic(), False
             try:
                 done = await asyncio.to_thread(self._vacuum_now)
-            except BaseException:
-                self.gaps, self.urgent = True, self.urgent or urgent_before
-                raise
+            finally:
+                if not done:  # busy, or failed: still due, for the scrubber's next round
+                    self.gaps, self.urgent = True, self.urgent or urgent_before
             if not done:
-                self.gaps, self.urgent = True, self.urgent or urgent_before
                 return False
             self._vacuumed_at = time.monotonic()
             self._vacuum_took = self._vacuumed_at - started
