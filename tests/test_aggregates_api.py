@@ -323,16 +323,17 @@ def test_release_payload_holds_published_counts_only_and_no_pseudonym(
 
 # ------------------------------------------------------------------ trend and signals
 def _concentrating_load(server: LiveServer, nbh: str, sub: str) -> None:
-    """Sixteen coordinators over ten weeks; the two busiest take more every week. Sixteen, so
-    that the published coordinator count of every week stays above five whatever the noise
-    draws; the busiest two far above the others (2 to 272 actions a week against 4), so that
-    each week's band stays where the truth puts it however the others' counts are blurred
-    (each by about 2)."""
+    """Twenty-four coordinators over ten weeks; the two busiest take more every week.
+    Twenty-four, so that the published coordinator count of every week stays at five or more
+    (it takes a draw of -20 or lower, about 6 in 10 million; with sixteen, a draw of -12 or
+    lower, 1.6 in 10,000 a week, made the trend UNKNOWN in 3 of about 170 runs); the busiest
+    two far above the others (2 to 272 actions a week against 4), so that each week's band
+    stays where the truth puts it however the others' counts are blurred (each by about 2)."""
     weeks = []
     for back in range(10):
         week = WEEK - dt.timedelta(days=7 * back)
         j = 9 - back
-        for i in range(16):
+        for i in range(24):
             weeks.append((f"{sub}-{i}", week, 2 + 30 * j if i < 2 else 4))
     record_action_weeks(server, nbh, weeks)
 
