@@ -203,11 +203,19 @@ class ImmediateSqliteClient(SqliteClient):
         self.log.debug("%s: %s", query, values)  # counted as Tortoise's statements are
         return [dict(row) for row in rows]
 
+    def _connect(self, *, check_same_thread: bool = True) -> sqlite3.Connection:
+        """A plain sqlite3 connection to the file with the engine's pragmas (secure_delete,
+        temp_store=MEMORY, ...): read_now's reader and the VACUUM's connection."""
+        connection = sqlite3.connect(
+            self.filename, isolation_level=None, check_same_thread=check_same_thread
+        )
+        for pragma, value in self.pragmas.items():
+            connection.execute(f"PRAGMA {pragma}={value}").close()
+        return connection
+
     def _open_reader(self) -> sqlite3.Connection:
-        reader = sqlite3.connect(self.filename, isolation_level=None, check_same_thread=False)
+        reader = self._connect(check_same_thread=False)
         reader.row_factory = sqlite3.Row
-        for pragma, value in self.pragmas.items():  # secure_delete, temp_store=MEMORY, ...
-            reader.execute(f"PRAGMA {pragma}={value}").close()
         reader.execute("PRAGMA query_only=ON").close()
         reader.execute("PRAGMA busy_timeout=0").close()
         make_private(self.filename)
@@ -284,10 +292,8 @@ class ImmediateSqliteClient(SqliteClient):
     def _vacuum_now(self) -> bool:
         """VACUUM on a connection of its own (run in a thread): True when it ran, False when
         the file stayed busy past the busy timeout (the scrubber tries again)."""
-        connection = sqlite3.connect(self.filename, isolation_level=None)
+        connection = self._connect()
         try:
-            for pragma, value in self.pragmas.items():  # secure_delete, temp_store=MEMORY
-                connection.execute(f"PRAGMA {pragma}={value}").close()
             connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}").close()
             connection.execute("VACUUM").close()
         except sqlite3.OperationalError as exc:
